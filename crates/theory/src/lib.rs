@@ -1,0 +1,19 @@
+//! momentum-lab theory: Hessian spectra, the method template, exact expected dynamics of
+//! mini-batch momentum methods on Gaussian least squares, their asymptotic rates, the
+//! closed-form predictions of the source papers, and hyperparameter tuning.
+//!
+//! Formulas and their sources are in `shared/THEORY.md`; each module names its section.
+
+pub mod dense;
+pub mod dynamics;
+pub mod error;
+pub mod method;
+pub mod rate;
+pub mod spec;
+pub mod spectrum;
+
+pub use dynamics::{GaussianDynamics, Hitting, Moments};
+pub use error::{Error, Result};
+pub use method::{Family, Method, Template};
+pub use rate::{Rate, rate};
+pub use spectrum::{Spectrum, SpectrumSummary};

@@ -35,9 +35,24 @@ pub fn operator(spectrum: &Spectrum, method: &Method, batch: f64) -> DMatrix<f64
     op
 }
 
-/// The spectral radius of [`operator`] by a dense (Schur) eigen-solve.
+/// The spectral radius of [`operator`] by a dense eigen-solve.
+///
+/// The operator is assembled with nalgebra; its eigenvalues come from faer, because nalgebra's
+/// real Schur iteration (no exceptional shifts) cycles forever on these exactly structured
+/// matrices (nalgebra issues #611, #764), e.g. heavy ball on `power:d=4` at B = 100.
 pub fn rate(spectrum: &Spectrum, method: &Method, batch: f64) -> f64 {
-    operator(spectrum, method, batch).complex_eigenvalues().iter().map(|z| z.norm()).fold(0.0, f64::max)
+    spectral_radius(&operator(spectrum, method, batch))
+}
+
+/// max |eigenvalue| of a square matrix.
+pub fn spectral_radius(m: &DMatrix<f64>) -> f64 {
+    let n = m.nrows();
+    let f = faer::Mat::<f64>::from_fn(n, n, |i, j| m[(i, j)]);
+    f.eigenvalues()
+        .expect("dense eigen-solve of a finite matrix")
+        .iter()
+        .map(|z| z.norm())
+        .fold(0.0, f64::max)
 }
 
 /// E[loss_t], t = 0..=steps, from the full 2d x 2d second moment `sigma0` of z = (z1, z2).

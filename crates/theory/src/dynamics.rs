@@ -54,12 +54,12 @@ impl Moments {
 }
 
 /// How a loss curve reached (or failed to reach) a target.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Hitting {
     /// First step t with E[loss_t] <= eps E[loss_0].
     Reached(usize),
-    /// Still above the target after the step budget.
-    NotReached,
+    /// Still above the target after the step budget; `excess` = E[loss_T] / (eps E[loss_0]) > 1.
+    NotReached { excess: f64 },
     /// E[loss] became non-finite or exceeded 1e100 E[loss_0] at this step.
     Diverged(usize),
 }
@@ -151,9 +151,10 @@ impl GaussianDynamics {
         if loss0 <= target {
             return Hitting::Reached(0);
         }
+        let mut loss = loss0;
         for t in 1..=max_steps {
             self.step(&mut s);
-            let loss = self.loss(&s);
+            loss = self.loss(&s);
             if loss <= target {
                 return Hitting::Reached(t);
             }
@@ -161,7 +162,7 @@ impl GaussianDynamics {
                 return Hitting::Diverged(t);
             }
         }
-        Hitting::NotReached
+        Hitting::NotReached { excess: loss / target }
     }
 }
 

@@ -4,16 +4,24 @@
 //!
 //! Formulas and their sources are in `shared/THEORY.md`; each module names its section.
 
+pub mod assess;
 pub mod dense;
 pub mod dynamics;
 pub mod error;
 pub mod method;
+pub mod phase;
+pub mod predict;
 pub mod rate;
 pub mod spec;
 pub mod spectrum;
+pub mod tune;
 
+pub use assess::Assessment;
 pub use dynamics::{GaussianDynamics, Hitting, Moments};
 pub use error::{Error, Result};
 pub use method::{Family, Method, Template};
+pub use phase::{PhaseDiagram, PhaseRow, phase};
+pub use predict::Predictions;
 pub use rate::{Rate, rate};
 pub use spectrum::{Spectrum, SpectrumSummary};
+pub use tune::{Objective, Target, Tuned, tune};

@@ -62,118 +62,160 @@ pub fn rate(spectrum: &Spectrum, method: &Method, batch: f64) -> Rate {
 
 /// The rate for eigenvalues `l`, a template and noise weight 1/B.
 pub fn rate_of(l: &[f64], template: &Template, inv_batch: f64) -> Rate {
-    let blocks: Vec<Block> = l.iter().map(|&li| Block::new(template, li, inv_batch)).collect();
-    let rho_blocks = largest_block_radius(&blocks);
+    let blocks = Blocks::new(l, template, inv_batch);
+    let rho_blocks = blocks.largest_radius();
     if inv_batch == 0.0 {
         return Rate { rho: rho_blocks, rho_blocks };
     }
-    let secular = |z: f64| {
-        let (mut f, mut df) = (0.0, 0.0);
-        for (b, &li) in blocks.iter().zip(l) {
-            let (p, dp) = b.resolvent(z)?;
-            f += li * li * p;
-            df += li * li * dp;
-        }
-        Some((f * inv_batch, df * inv_batch))
-    };
-    Rate { rho: secular_root(rho_blocks, secular), rho_blocks }
+    Rate { rho: secular_root(rho_blocks, |z| blocks.secular(z)), rho_blocks }
 }
 
-/// rho(D) = max_i rho(D_i). A block whose radius is provably below the running maximum m
-/// (m > rho(A_i)^2 and k g_i(m) <= 1) costs one evaluation; only the others are solved.
-fn largest_block_radius(blocks: &[Block]) -> f64 {
-    let n = blocks.len();
-    // The extreme curvatures are the usual maximisers: visit them first.
-    let order = [0, n - 1].into_iter().chain(1..n.saturating_sub(1));
-    let mut max = 0.0f64;
-    for i in order {
-        let b = &blocks[i];
-        let dominated = max > b.r0 && b.k * b.g(max).0 <= 1.0;
-        if !dominated {
-            max = max.max(b.radius());
-        }
-    }
-    max
+/// Every coordinate's block D_i in closed form, stored column-wise so that the secular sum
+/// vectorises.
+struct Blocks {
+    /// Weight of p_i in the secular sum, l_i^2 / B.
+    w: Vec<f64>,
+    /// rho(A_i)^2, the radius of s -> A_i s A_i^T.
+    r0: Vec<f64>,
+    /// C_i(z) = z^3 + q1 z^2 + q2 z + q3.
+    q1: Vec<f64>,
+    q2: Vec<f64>,
+    q3: Vec<f64>,
+    /// P_i(z) = n0 z^2 + n1 z + n2.
+    n0: Vec<f64>,
+    n1: Vec<f64>,
+    n2: Vec<f64>,
 }
 
-/// One coordinate's block D_i in closed form.
-#[derive(Clone, Copy, Debug)]
-struct Block {
-    /// k = l^2 / B.
-    k: f64,
-    /// rho(A)^2, the radius of s -> A s A^T.
-    r0: f64,
-    /// C(z) = z^3 + q[0] z^2 + q[1] z + q[2].
-    q: [f64; 3],
-    /// P(z) = n[0] z^2 + n[1] z + n[2].
-    n: [f64; 3],
+/// The polynomials of one block at z: (C, C', P, P').
+#[inline(always)]
+fn polys(q: [f64; 3], n: [f64; 3], z: f64) -> (f64, f64, f64, f64) {
+    let c = ((z + q[0]) * z + q[1]) * z + q[2];
+    let dc = (3.0 * z + 2.0 * q[0]) * z + q[1];
+    let p = (n[0] * z + n[1]) * z + n[2];
+    let dp = 2.0 * n[0] * z + n[1];
+    (c, dc, p, dp)
 }
 
-impl Block {
-    fn new(template: &Template, l: f64, inv_batch: f64) -> Self {
-        let m = template.transition(l);
+impl Blocks {
+    fn new(l: &[f64], template: &Template, inv_batch: f64) -> Self {
+        let d = l.len();
+        let mut b = Blocks {
+            w: Vec::with_capacity(d),
+            r0: Vec::with_capacity(d),
+            q1: Vec::with_capacity(d),
+            q2: Vec::with_capacity(d),
+            q3: Vec::with_capacity(d),
+            n0: Vec::with_capacity(d),
+            n1: Vec::with_capacity(d),
+            n2: Vec::with_capacity(d),
+        };
         let (c, a) = (template.c, template.a);
-        let t = m[0][0] + m[1][1];
-        let delta = m[0][0] * m[1][1] - m[0][1] * m[1][0];
-        let apply = |v: [f64; 2]| [m[0][0] * v[0] + m[0][1] * v[1], m[1][0] * v[0] + m[1][1] * v[1]];
-        let dot = |v: [f64; 2]| a[0] * v[0] + a[1] * v[1];
-        let ac = apply(c);
-        let (h0, h1, h2) = (dot(c), dot(ac), dot(apply(ac)));
-        let e1 = -(t * t - 2.0 * delta);
-        let e2 = delta * delta;
-        let q = [e1 - delta, e2 - e1 * delta, -e2 * delta];
-        let (s0, s1, s2) = (h0 * h0, h1 * h1, h2 * h2);
-        let n = [s0, s1 + q[0] * s0, s2 + q[0] * s1 + q[1] * s0];
-        let disc = t * t - 4.0 * delta;
-        let spectral_radius = if disc >= 0.0 { 0.5 * (t.abs() + disc.sqrt()) } else { delta.abs().sqrt() };
-        Block { k: l * l * inv_batch, r0: spectral_radius * spectral_radius, q, n }
-    }
-
-    /// (C, C', P, P') at z.
-    #[inline]
-    fn polys(&self, z: f64) -> (f64, f64, f64, f64) {
-        let [q1, q2, q3] = self.q;
-        let [n0, n1, n2] = self.n;
-        let c = ((z + q1) * z + q2) * z + q3;
-        let dc = (3.0 * z + 2.0 * q1) * z + q2;
-        let p = (n0 * z + n1) * z + n2;
-        let dp = 2.0 * n0 * z + n1;
-        (c, dc, p, dp)
-    }
-
-    /// g = P / C and g' at z > r0.
-    #[inline]
-    fn g(&self, z: f64) -> (f64, f64) {
-        let (c, dc, p, dp) = self.polys(z);
-        (p / c, (dp * c - p * dc) / (c * c))
-    }
-
-    /// rho(D_i): the root of k g(z) = 1 above rho(A)^2, or rho(A)^2.
-    fn radius(&self) -> f64 {
-        if self.k == 0.0 {
-            return self.r0;
+        for &li in l {
+            let m = template.transition(li);
+            let t = m[0][0] + m[1][1];
+            let delta = m[0][0] * m[1][1] - m[0][1] * m[1][0];
+            let apply = |v: [f64; 2]| [m[0][0] * v[0] + m[0][1] * v[1], m[1][0] * v[0] + m[1][1] * v[1]];
+            let dot = |v: [f64; 2]| a[0] * v[0] + a[1] * v[1];
+            let ac = apply(c);
+            let (h0, h1, h2) = (dot(c), dot(ac), dot(apply(ac)));
+            let e1 = -(t * t - 2.0 * delta);
+            let e2 = delta * delta;
+            let (q1, q2, q3) = (e1 - delta, e2 - e1 * delta, -e2 * delta);
+            let (s0, s1, s2) = (h0 * h0, h1 * h1, h2 * h2);
+            let disc = t * t - 4.0 * delta;
+            let radius = if disc >= 0.0 { 0.5 * (t.abs() + disc.sqrt()) } else { delta.abs().sqrt() };
+            b.w.push(li * li * inv_batch);
+            b.r0.push(radius * radius);
+            b.q1.push(q1);
+            b.q2.push(q2);
+            b.q3.push(q3);
+            b.n0.push(s0);
+            b.n1.push(s1 + q1 * s0);
+            b.n2.push(s2 + q1 * s1 + q2 * s0);
         }
-        secular_root(self.r0, |z| {
-            let (g, dg) = self.g(z);
-            (g.is_finite() && self.polys(z).0 > 0.0).then_some((self.k * g, self.k * dg))
+        b
+    }
+
+    fn q(&self, i: usize) -> [f64; 3] {
+        [self.q1[i], self.q2[i], self.q3[i]]
+    }
+
+    fn n(&self, i: usize) -> [f64; 3] {
+        [self.n0[i], self.n1[i], self.n2[i]]
+    }
+
+    /// k g_i(z) = k P_i / C_i and its derivative, for z > r0_i (k = l_i^2 / B = w_i).
+    fn block_secular(&self, i: usize, z: f64) -> (f64, f64) {
+        let (c, dc, p, dp) = polys(self.q(i), self.n(i), z);
+        let k = self.w[i];
+        (k * p / c, k * (dp * c - p * dc) / (c * c))
+    }
+
+    /// rho(D_i): the root of k g_i(z) = 1 above rho(A_i)^2, or rho(A_i)^2.
+    fn radius(&self, i: usize) -> f64 {
+        let r0 = self.r0[i];
+        if self.w[i] == 0.0 {
+            return r0;
+        }
+        secular_root(r0, |z| {
+            let (f, df) = self.block_secular(i, z);
+            let c = polys(self.q(i), self.n(i), z).0;
+            (f.is_finite() && c > 0.0).then_some((f, df))
         })
     }
 
-    /// p = P / chi and p' at z, chi = C - k P; None where chi <= 0 (z not above rho(D_i)).
-    #[inline]
-    fn resolvent(&self, z: f64) -> Option<(f64, f64)> {
-        let (c, dc, p, dp) = self.polys(z);
-        let chi = c - self.k * p;
-        let dchi = dc - self.k * dp;
-        (chi > 0.0 && chi.is_finite()).then(|| (p / chi, (dp * chi - p * dchi) / (chi * chi)))
+    /// rho(D) = max_i rho(D_i). A block whose radius is provably below the running maximum m
+    /// (m > rho(A_i)^2 and k g_i(m) <= 1) costs one evaluation; only the others are solved.
+    fn largest_radius(&self) -> f64 {
+        let n = self.w.len();
+        // The extreme curvatures are the usual maximisers: visit them first.
+        let order = [0, n - 1].into_iter().chain(1..n.saturating_sub(1));
+        let mut max = 0.0f64;
+        for i in order {
+            let dominated = max > self.r0[i] && self.block_secular(i, max).0 <= 1.0;
+            if !dominated {
+                max = max.max(self.radius(i));
+            }
+        }
+        max
+    }
+
+    /// The secular function f(z) = (1/B) sum_i l_i^2 p_i(z) and f'(z), p_i = P_i / chi_i with
+    /// chi_i = C_i - k_i P_i; None where some chi_i <= 0 (z not above rho(D)).
+    fn secular(&self, z: f64) -> Option<(f64, f64)> {
+        // Four independent partial sums (fixed order, so the result does not depend on anything
+        // but the input) let the compiler use SIMD lanes.
+        const LANES: usize = 4;
+        let (mut f, mut df, mut valid) = ([0.0; LANES], [0.0; LANES], [true; LANES]);
+        let d = self.w.len();
+        let mut i = 0;
+        while i < d {
+            for lane in 0..LANES.min(d - i) {
+                let j = i + lane;
+                let (c, dc, p, dp) = polys(self.q(j), self.n(j), z);
+                let k = self.w[j];
+                let chi = c - k * p;
+                let dchi = dc - k * dp;
+                let r = 1.0 / chi;
+                let pr = p * r;
+                f[lane] += k * pr;
+                df[lane] += k * (dp - pr * dchi) * r;
+                valid[lane] &= chi > 0.0;
+            }
+            i += LANES;
+        }
+        let (f, df) = (f.iter().sum::<f64>(), df.iter().sum::<f64>());
+        (valid.iter().all(|&v| v) && f.is_finite() && df.is_finite()).then_some((f, df))
     }
 }
 
 /// The root z > lo of f(z) = 1, for f positive, decreasing and convex on (lo, inf), or `lo`
 /// itself when f(lo+) <= 1. `eval` returns (f, f') or None where the evaluation cannot be trusted
 /// (just above a pole the solve is near-singular: THEORY.md §4's numerical trap); None and
-/// values above 1 both mean "below the root". Bracketed Newton on psi = 1/f - 1, which is close
-/// to linear both near a simple pole and far away.
+/// values above 1 both mean "below the root". Each step solves the osculating model
+/// w / (z - lo) + b = 1 (the rational approximation of LAPACK's secular solvers), safeguarded by
+/// the bracket.
 fn secular_root(lo: f64, eval: impl Fn(f64) -> Option<(f64, f64)>) -> f64 {
     let probe = lo + (lo.abs() * 1e-12).max(1e-300);
     if let Some((f, _)) = eval(probe)
@@ -181,15 +223,11 @@ fn secular_root(lo: f64, eval: impl Fn(f64) -> Option<(f64, f64)>) -> f64 {
     {
         return lo;
     }
-    let below_root = |v: Option<(f64, f64)>| v.is_none_or(|(f, _)| !(f <= 1.0));
-    let (mut below, mut above) = (probe, 2.0 * probe + 1e-3);
-    while below_root(eval(above)) {
-        below = above;
-        above = 2.0 * above + 1e-3;
-    }
-    let mut z = above;
-    for _ in 0..200 {
-        let next = match eval(z) {
+    let first_step = 1e-3 * lo.abs().max(1e-3);
+    let (mut below, mut above) = (probe, f64::INFINITY);
+    let mut z = probe + first_step;
+    for _ in 0..300 {
+        let proposal = match eval(z) {
             Some((f, df)) if f > 0.0 && f.is_finite() => {
                 if f > 1.0 {
                     below = z;
@@ -198,15 +236,26 @@ fn secular_root(lo: f64, eval: impl Fn(f64) -> Option<(f64, f64)>) -> f64 {
                 } else {
                     return z;
                 }
-                z + (1.0 / f - 1.0) * f * f / df
+                // Osculating pole model f ~ w / (z - lo) + b (value and slope matched at z),
+                // exact when the nearest pole dominates; else Newton on 1/f - 1.
+                let gap = z - lo;
+                let w = -df * gap * gap;
+                let b = f - w / gap;
+                if w > 0.0 && b < 1.0 { lo + w / (1.0 - b) } else { z + (1.0 / f - 1.0) * f * f / df }
             }
             _ => {
                 below = z;
                 f64::NAN
             }
         };
-        let next = if next > below && next < above { next } else { 0.5 * (below + above) };
-        if (next - z).abs() <= 1e-15 * z.abs() || above - below <= 4.0 * f64::EPSILON * above {
+        let next = if proposal > below && proposal < above {
+            proposal
+        } else if above.is_finite() {
+            0.5 * (below + above)
+        } else {
+            lo + 4.0 * (below - lo) + first_step // no upper bracket yet: expand
+        };
+        if (next - z).abs() <= 1e-15 * z.abs() || (above.is_finite() && above - below <= 4.0 * f64::EPSILON * above) {
             return next;
         }
         z = next;

@@ -1,0 +1,98 @@
+//! Phase diagram over batch sizes (issue: "phase diagram"): for every (method, B), tuned
+//! parameters, serial runtime T(B), compute B T(B) and compute efficiency CE(B) = 1 / (B T(B)),
+//! and each method's measured saturation batch size: the B at which B T(B) reaches twice its
+//! value at the smallest batch of the grid (log-log interpolation between grid points).
+
+use crate::assess::Assessment;
+use crate::error::Result;
+use crate::invalid;
+use crate::method::{Family, Method};
+use crate::spectrum::Spectrum;
+use crate::tune::{Objective, Target, tune};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// One cell of the diagram.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PhaseRow {
+    pub family: Family,
+    pub batch: f64,
+    pub method: Method,
+    pub assessment: Assessment,
+    /// T(B) under the objective: asymptotic for `rate`, exact for `target` (None if not reached).
+    pub iterations: Option<f64>,
+    /// B T(B), gradient queries to the target.
+    pub compute: Option<f64>,
+}
+
+/// Saturation batch of one method.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Saturation {
+    pub family: Family,
+    /// None when B T(B) never doubles on the grid.
+    pub batch: Option<f64>,
+}
+
+/// The whole diagram.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PhaseDiagram {
+    pub objective: Objective,
+    pub target: Target,
+    pub rows: Vec<PhaseRow>,
+    pub saturation: Vec<Saturation>,
+}
+
+/// Tunes every (family, batch) cell in parallel; the output order (families, then batches as
+/// given) and every number are independent of the thread count.
+pub fn phase(
+    spectrum: &Spectrum,
+    families: &[Family],
+    batches: &[f64],
+    objective: Objective,
+    target: Target,
+) -> Result<PhaseDiagram> {
+    if batches.is_empty() || families.is_empty() {
+        return Err(invalid!("phase needs at least one method and one batch size"));
+    }
+    if let Some(b) = batches.iter().find(|b| !(**b >= 1.0)) {
+        return Err(invalid!("batch sizes must be >= 1, got {b}"));
+    }
+    if batches.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(invalid!("batch sizes must be strictly increasing"));
+    }
+    let cells: Vec<(Family, f64)> = families.iter().flat_map(|&f| batches.iter().map(move |&b| (f, b))).collect();
+    let rows = cells
+        .par_iter()
+        .map(|&(family, batch)| {
+            let tuned = tune(spectrum, family, batch, objective, target)?;
+            let assessment = Assessment::new(spectrum, &tuned.method, batch, target, objective == Objective::Target);
+            let iterations = match objective {
+                Objective::Rate => assessment.iterations_asymptotic,
+                Objective::Target => assessment.iterations_to_target.map(|t| t as f64),
+            };
+            Ok(PhaseRow { family, batch, method: tuned.method, assessment, iterations, compute: iterations.map(|t| t * batch) })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let saturation = families
+        .iter()
+        .map(|&family| {
+            let compute: Vec<f64> =
+                rows.iter().filter(|r| r.family == family).map(|r| r.compute.unwrap_or(f64::INFINITY)).collect();
+            Saturation { family, batch: saturation_batch(batches, &compute) }
+        })
+        .collect();
+    Ok(PhaseDiagram { objective, target, rows, saturation })
+}
+
+/// The B where `compute` first reaches twice `compute[0]`, interpolated linearly in
+/// (ln B, ln compute) between the bracketing grid points; None if it never does.
+pub fn saturation_batch(batches: &[f64], compute: &[f64]) -> Option<f64> {
+    let threshold = 2.0 * compute[0];
+    let k = compute.iter().position(|&c| c >= threshold)?;
+    if k == 0 || !compute[k].is_finite() {
+        return Some(batches[k]);
+    }
+    let (b0, b1) = (batches[k - 1].ln(), batches[k].ln());
+    let (c0, c1) = (compute[k - 1].ln(), compute[k].ln());
+    Some((b0 + (threshold.ln() - c0) / (c1 - c0) * (b1 - b0)).exp())
+}

@@ -1,0 +1,98 @@
+//! Closed-form predictions of THEORY.md §5: effective smoothness, critical and saturation batch
+//! sizes, the accelerated (sketch-and-project) rule and the two candidate heavy-ball rules.
+
+use crate::method::Method;
+use crate::spectrum::Spectrum;
+use serde::Serialize;
+
+/// Parameters of a heavy-ball rule.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct HbRule {
+    pub lr: f64,
+    pub momentum: f64,
+}
+
+impl HbRule {
+    /// Deterministic optimal tuning for curvature in [mu, l]:
+    /// lr = 4 / (sqrt(l) + sqrt(mu))^2, momentum = ((sqrt(l/mu) - 1) / (sqrt(l/mu) + 1))^2.
+    pub fn deterministic(l: f64, mu: f64) -> Self {
+        let r = (l / mu).sqrt();
+        HbRule { lr: 4.0 / (l.sqrt() + mu.sqrt()).powi(2), momentum: ((r - 1.0) / (r + 1.0)).powi(2) }
+    }
+
+    /// The heavy-ball method with these parameters.
+    pub fn method(&self) -> Method {
+        Method::Hb { lr: self.lr, momentum: self.momentum }
+    }
+}
+
+/// Every closed form for one spectrum and batch size B (infinity = full batch).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Predictions {
+    pub batch: f64,
+    /// L_B = L (1 + 1/B) + tr / B: the Gaussian mini-batch smoothness.
+    pub l_b: f64,
+    /// eta_B = 1 / L_B: the SGD step.
+    pub eta_b: f64,
+    /// B_sgd = tr / L.
+    pub b_sgd: f64,
+    /// B_hb = tr / sqrt(L mu).
+    pub b_hb: f64,
+    /// mu_B = eta_B mu.
+    pub mu_b: f64,
+    /// nu_B = 1 + (d + 1) / B, from E[H_B H^-1 H_B] = (1 + (d+1)/B) H.
+    pub nu_b: f64,
+    /// Predicted per-step gap of the accelerated rule, sqrt(mu_B / nu_B).
+    pub accelerated_gap: f64,
+    /// Accelerated sketch-and-project parameters: beta = 1 - sqrt(mu_B / nu_B),
+    /// gamma = sqrt(1 / (mu_B nu_B)), alpha = 1 / (1 + gamma nu_B), with step eta_B.
+    pub sp_beta: f64,
+    pub sp_gamma: f64,
+    pub sp_alpha: f64,
+    /// Rule (A): deterministic heavy-ball tuning with smoothness L_B.
+    pub hb_rule_a: HbRule,
+    /// Rule (B): the same with L_B nu_B.
+    pub hb_rule_b: HbRule,
+    /// Lower-bound shape of SGD's iterations per e-fold: max(tr / (B mu), kappa).
+    pub t_sgd_shape: f64,
+    /// Lower-bound shape of heavy ball's: max(tr / (B mu), sqrt(kappa)).
+    pub t_hb_shape: f64,
+}
+
+impl Predictions {
+    /// The closed forms of THEORY.md §5 for `spectrum` at batch size `batch`.
+    pub fn new(spectrum: &Spectrum, batch: f64) -> Self {
+        let s = spectrum.summary();
+        let (l, mu, tr) = (s.lambda_max, s.lambda_min, s.trace);
+        let inv_b = crate::dynamics::noise_weight(batch);
+        let l_b = l * (1.0 + inv_b) + tr * inv_b;
+        let eta_b = 1.0 / l_b;
+        let mu_b = eta_b * mu;
+        let nu_b = 1.0 + (s.d as f64 + 1.0) * inv_b;
+        let gap = (mu_b / nu_b).sqrt();
+        let sp_gamma = (1.0 / (mu_b * nu_b)).sqrt();
+        let noise_shape = tr * inv_b / mu;
+        Predictions {
+            batch,
+            l_b,
+            eta_b,
+            b_sgd: s.b_sgd,
+            b_hb: s.b_hb,
+            mu_b,
+            nu_b,
+            accelerated_gap: gap,
+            sp_beta: 1.0 - gap,
+            sp_gamma,
+            sp_alpha: 1.0 / (1.0 + sp_gamma * nu_b),
+            hb_rule_a: HbRule::deterministic(l_b, mu),
+            hb_rule_b: HbRule::deterministic(l_b * nu_b, mu),
+            t_sgd_shape: noise_shape.max(s.kappa),
+            t_hb_shape: noise_shape.max(s.kappa.sqrt()),
+        }
+    }
+
+    /// The accelerated sketch-and-project method with the closed-form parameters.
+    pub fn sketch_project(&self) -> Method {
+        Method::Sp { lr: self.eta_b, alpha: self.sp_alpha, beta: self.sp_beta, gamma: self.sp_gamma }
+    }
+}

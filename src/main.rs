@@ -1,1 +1,56 @@
-fn main() {}
+//! `momlab`: the momentum-lab command line. Thin: parsing, dispatch and output only; all math
+//! lives in the workspace crates.
+
+mod args;
+mod output;
+mod phase;
+mod predict;
+mod spectrum;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Checks the theory of stochastic momentum (SGD, heavy ball, Nesterov, ASGD) against measurement.
+#[derive(Parser)]
+#[command(name = "momlab", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Summary of a Hessian spectrum: d, L, mu, trace, kappa, B_sgd, B_hb.
+    Spectrum(spectrum::Args),
+    /// Exact rate, iterations to target and closed-form predictions for one method and batch.
+    Predict(predict::Args),
+    /// Tuned phase diagram over batch sizes: T(B), B T(B), CE(B), saturation batch per method.
+    Phase(phase::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version.
+            print!("{e}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => return fail(e.render().to_string().lines().next().unwrap_or("invalid arguments")),
+    };
+    let result = match cli.command {
+        Command::Spectrum(a) => spectrum::run(a),
+        Command::Predict(a) => predict::run(a),
+        Command::Phase(a) => phase::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("error: {e:#}")),
+    }
+}
+
+/// Bad input: one line on stderr, exit code 2.
+fn fail(line: &str) -> ExitCode {
+    eprintln!("{}", line.replace('\n', " "));
+    ExitCode::from(2)
+}

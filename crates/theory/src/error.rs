@@ -13,12 +13,8 @@ pub enum Error {
     #[error("cannot parse {what}: {detail}")]
     Parse { what: String, detail: String },
     /// A file that cannot be read.
-    #[error("cannot read {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot read {}: {cause}", path.display())]
+    Io { path: PathBuf, cause: std::io::Error },
 }
 
 /// Shorthand used throughout the crate.

@@ -54,6 +54,17 @@ impl Template {
         ]
     }
 
+    /// E(l) = I - A(l), computed from the off-diagonal entries of M (its rows sum to 1, so
+    /// 1 - m00 = m01 and 1 - m11 = m10) without subtracting numbers close to 1.
+    #[inline]
+    pub fn deviation(&self, l: f64) -> [[f64; 2]; 2] {
+        let (m, c, a) = (self.m, self.c, self.a);
+        [
+            [m[0][1] + l * c[0] * a[0], -m[0][1] + l * c[0] * a[1]],
+            [-m[1][0] + l * c[1] * a[0], m[1][0] + l * c[1] * a[1]],
+        ]
+    }
+
     /// A(l) = M - l c a^T: the exact (noise-free) map of a coordinate with curvature l, because
     /// g(a . z) = l (a . z) there.
     #[inline]

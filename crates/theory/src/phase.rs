@@ -51,6 +51,18 @@ pub fn phase(
     objective: Objective,
     target: Target,
 ) -> Result<PhaseDiagram> {
+    phase_with_progress(spectrum, families, batches, objective, target, &|| {})
+}
+
+/// [`phase`], calling `cell_done` once after each finished cell (from worker threads).
+pub fn phase_with_progress(
+    spectrum: &Spectrum,
+    families: &[Family],
+    batches: &[f64],
+    objective: Objective,
+    target: Target,
+    cell_done: &(dyn Fn() + Sync),
+) -> Result<PhaseDiagram> {
     if batches.is_empty() || families.is_empty() {
         return Err(invalid!("phase needs at least one method and one batch size"));
     }
@@ -70,6 +82,7 @@ pub fn phase(
                 Objective::Rate => assessment.iterations_asymptotic,
                 Objective::Target => assessment.iterations_to_target.map(|t| t as f64),
             };
+            cell_done();
             Ok(PhaseRow { family, batch, method: tuned.method, assessment, iterations, compute: iterations.map(|t| t * batch) })
         })
         .collect::<Result<Vec<_>>>()?;

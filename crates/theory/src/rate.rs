@@ -11,18 +11,29 @@
 //!
 //! ## Closed form of the block resolvent (project's own derivation)
 //! With h_k = a^T A^k c, the map s -> A s A^T has eigenvalues lambda_1^2, lambda_1 lambda_2,
-//! lambda_2^2 and g(z) = <a a^T, (z - A.A^T)^-1 c c^T> = sum_k h_k^2 z^-(k+1) = P(z) / C(z) with
+//! lambda_2^2 and g(z) = <a a^T, (z - A.A^T)^-1 c c^T> = sum_k h_k^2 z^-(k+1) = P(z) / C(z), C the
+//! characteristic polynomial of s -> A s A^T and P a quadratic (h_k^2 obeys the recurrence whose
+//! characteristic polynomial is C). A rank-one update gives p = g / (1 - k g) = P / chi with
+//! chi = C - k P, the characteristic polynomial of D_i. On z > rho(A)^2, k g is positive and
+//! decreasing, so rho(D_i) is the root of k P / C = 1 there, or rho(A)^2 when there is none.
+//! Each secular evaluation costs O(1) per coordinate.
+//!
+//! ### Evaluated around z = 1
+//! Slow coordinates have A = I - E with E small, and all three roots of C cluster at 1: the
+//! monomial coefficients of C and P then cancel to nothing (C(z) ~ gap^3 < 1e-16 was seen, with
+//! ASGD near the identity). So both are written in y = z - 1 with coefficients built only from
+//! small quantities: E = I - A = [[m01 + l c0 a0, -m01 + l c0 a1], [-m10 + l c1 a0, m10 + l c1 a1]]
+//! (rows of M sum to 1), u = det E = l (a0 + a1)(m01 c1 + m10 c0), v = tr E, and with
+//! eps_1, eps_2 the eigenvalues of E:
 //!
 //! ```text
-//!     C(z) = (z^2 - (t^2 - 2 delta) z + delta^2)(z - delta) = z^3 + q1 z^2 + q2 z + q3,
-//!     P(z) = h0^2 z^2 + (h1^2 + q1 h0^2) z + (h2^2 + q1 h1^2 + q2 h0^2),
+//!     C = (y^2 + (2v - v^2 + 2u) y + u (4 - 2v + u)) (y + v - u)
+//!     P = h0^2 y^2 + (D1 + Q1 h0^2) y + (D2 + Q1 D1 + Q2 h0^2)
 //! ```
 //!
-//! t = tr A, delta = det A (h_k^2 obeys the recurrence whose characteristic polynomial is C).
-//! A rank-one update gives p = g / (1 - k g) = P / chi with chi = C - k P, the characteristic
-//! polynomial of D_i. On z > rho(A)^2, k g is positive and decreasing, so rho(D_i) is the root of
-//! k P / C = 1 there, or rho(A)^2 when there is none. Each secular evaluation costs O(1) per
-//! coordinate; the roots are found by a bracketed Newton iteration on 1/f - 1.
+//! where Q1, Q2 are the y^2 and y coefficients of C, D1 = h1^2 - h0^2 and
+//! D2 = h2^2 - 2 h1^2 + h0^2 are computed from d_k = h_{k+1} - h_k (d0 = -a^T E c,
+//! d1 - d0 = a^T E^2 c) without subtracting nearly equal numbers.
 
 use crate::dynamics::noise_weight;
 use crate::method::{Method, Template};
@@ -57,97 +68,125 @@ impl Rate {
 
 /// The rate of `method` with batch size `batch` (infinity = deterministic) on `spectrum`.
 pub fn rate(spectrum: &Spectrum, method: &Method, batch: f64) -> Rate {
-    rate_of(spectrum.eigenvalues(), &method.template(), noise_weight(batch))
+    rate_of(spectrum.eigenvalues(), &method.template(), noise_weight(batch), None)
 }
 
-/// The rate for eigenvalues `l`, a template and noise weight 1/B.
-pub fn rate_of(l: &[f64], template: &Template, inv_batch: f64) -> Rate {
+/// [`rate`] with a guess of rho (e.g. the rate of a nearby configuration) where the root search
+/// starts; the result is the same to rounding, found in about half the secular evaluations.
+pub fn rate_near(spectrum: &Spectrum, method: &Method, batch: f64, guess: f64) -> Rate {
+    rate_of(spectrum.eigenvalues(), &method.template(), noise_weight(batch), Some(guess))
+}
+
+/// The rate for eigenvalues `l`, a template, noise weight 1/B and an optional starting guess.
+fn rate_of(l: &[f64], template: &Template, inv_batch: f64, guess: Option<f64>) -> Rate {
     let blocks = Blocks::new(l, template, inv_batch);
     let rho_blocks = blocks.largest_radius();
     if inv_batch == 0.0 {
         return Rate { rho: rho_blocks, rho_blocks };
     }
-    Rate { rho: secular_root(rho_blocks, |z| blocks.secular(z)), rho_blocks }
+    Rate { rho: secular_root(rho_blocks, guess, |z| blocks.secular(z)), rho_blocks }
 }
 
-/// Every coordinate's block D_i in closed form, stored column-wise so that the secular sum
-/// vectorises.
+/// Every coordinate's block D_i in closed form (in y = z - 1, see the module documentation),
+/// stored column-wise so that the secular sum vectorises.
 struct Blocks {
-    /// Weight of p_i in the secular sum, l_i^2 / B.
+    /// Weight of p_i in the secular sum, k_i = l_i^2 / B.
     w: Vec<f64>,
     /// rho(A_i)^2, the radius of s -> A_i s A_i^T.
     r0: Vec<f64>,
-    /// C_i(z) = z^3 + q1 z^2 + q2 z + q3.
-    q1: Vec<f64>,
-    q2: Vec<f64>,
-    q3: Vec<f64>,
-    /// P_i(z) = n0 z^2 + n1 z + n2.
-    n0: Vec<f64>,
-    n1: Vec<f64>,
+    /// C_i = F_i L_i with F_i(y) = y^2 + f1 y + f0 and L_i(y) = y + e.
+    f1: Vec<f64>,
+    f0: Vec<f64>,
+    e: Vec<f64>,
+    /// P_i(y) = n2 y^2 + n1 y + n0.
     n2: Vec<f64>,
+    n1: Vec<f64>,
+    n0: Vec<f64>,
 }
 
-/// The polynomials of one block at z: (C, C', P, P').
+/// One block's coefficients: [f1, f0, e, n2, n1, n0].
+type Coefficients = [f64; 6];
+
+/// (C, C', P, P') at z, from the block's coefficients in y = z - 1.
 #[inline(always)]
-fn polys(q: [f64; 3], n: [f64; 3], z: f64) -> (f64, f64, f64, f64) {
-    let c = ((z + q[0]) * z + q[1]) * z + q[2];
-    let dc = (3.0 * z + 2.0 * q[0]) * z + q[1];
-    let p = (n[0] * z + n[1]) * z + n[2];
-    let dp = 2.0 * n[0] * z + n[1];
-    (c, dc, p, dp)
+fn polys(k: &Coefficients, z: f64) -> (f64, f64, f64, f64) {
+    let [f1, f0, e, n2, n1, n0] = *k;
+    let y = z - 1.0;
+    let f = (y + f1) * y + f0;
+    let l = y + e;
+    let p = (n2 * y + n1) * y + n0;
+    (f * l, (2.0 * y + f1) * l + f, p, 2.0 * n2 * y + n1)
+}
+
+/// The coefficients of C and P of one coordinate, and rho(A)^2.
+fn block_coefficients(template: &Template, l: f64) -> (Coefficients, f64) {
+    let (m, c, a) = (template.m, template.c, template.a);
+    let e = template.deviation(l);
+    let apply = |x: [f64; 2]| [e[0][0] * x[0] + e[0][1] * x[1], e[1][0] * x[0] + e[1][1] * x[1]];
+    let dot = |x: [f64; 2]| a[0] * x[0] + a[1] * x[1];
+    let u = l * (a[0] + a[1]) * (m[0][1] * c[1] + m[1][0] * c[0]);
+    let v = m[0][1] + m[1][0] + l * dot(c);
+    // h_k and their differences.
+    let ec = apply(c);
+    let h0 = dot(c);
+    let d0 = -dot(ec);
+    let dd = dot(apply(ec));
+    let d1 = d0 + dd;
+    let (h1, h2) = (h0 + d0, h0 + d0 + d1);
+    let s0 = h0 * h0;
+    let diff1 = d0 * (h0 + h1);
+    let diff2 = dd * (h1 + h2) + d0 * (d0 + d1);
+    // C = (y^2 + f1 y + f0)(y + e).
+    let (f1, f0, off) = (2.0 * v - v * v + 2.0 * u, u * (4.0 - 2.0 * v + u), v - u);
+    let (q1, q2) = (f1 + off, f0 + f1 * off);
+    // rho(A)^2 from the eigenvalues 1 - eps of A (eps: eigenvalues of E).
+    let disc = v * v - 4.0 * u;
+    let r0 = if disc >= 0.0 {
+        let big = 0.5 * (v + v.signum() * disc.sqrt());
+        let small = if big != 0.0 { u / big } else { 0.0 };
+        (1.0 - big).abs().max((1.0 - small).abs()).powi(2)
+    } else {
+        1.0 - off
+    };
+    ([f1, f0, off, s0, diff1 + q1 * s0, diff2 + q1 * diff1 + q2 * s0], r0)
 }
 
 impl Blocks {
     fn new(l: &[f64], template: &Template, inv_batch: f64) -> Self {
         let d = l.len();
+        let column = || Vec::with_capacity(d);
         let mut b = Blocks {
-            w: Vec::with_capacity(d),
-            r0: Vec::with_capacity(d),
-            q1: Vec::with_capacity(d),
-            q2: Vec::with_capacity(d),
-            q3: Vec::with_capacity(d),
-            n0: Vec::with_capacity(d),
-            n1: Vec::with_capacity(d),
-            n2: Vec::with_capacity(d),
+            w: column(),
+            r0: column(),
+            f1: column(),
+            f0: column(),
+            e: column(),
+            n2: column(),
+            n1: column(),
+            n0: column(),
         };
-        let (c, a) = (template.c, template.a);
         for &li in l {
-            let m = template.transition(li);
-            let t = m[0][0] + m[1][1];
-            let delta = m[0][0] * m[1][1] - m[0][1] * m[1][0];
-            let apply = |v: [f64; 2]| [m[0][0] * v[0] + m[0][1] * v[1], m[1][0] * v[0] + m[1][1] * v[1]];
-            let dot = |v: [f64; 2]| a[0] * v[0] + a[1] * v[1];
-            let ac = apply(c);
-            let (h0, h1, h2) = (dot(c), dot(ac), dot(apply(ac)));
-            let e1 = -(t * t - 2.0 * delta);
-            let e2 = delta * delta;
-            let (q1, q2, q3) = (e1 - delta, e2 - e1 * delta, -e2 * delta);
-            let (s0, s1, s2) = (h0 * h0, h1 * h1, h2 * h2);
-            let disc = t * t - 4.0 * delta;
-            let radius = if disc >= 0.0 { 0.5 * (t.abs() + disc.sqrt()) } else { delta.abs().sqrt() };
+            let ([f1, f0, e, n2, n1, n0], r0) = block_coefficients(template, li);
             b.w.push(li * li * inv_batch);
-            b.r0.push(radius * radius);
-            b.q1.push(q1);
-            b.q2.push(q2);
-            b.q3.push(q3);
-            b.n0.push(s0);
-            b.n1.push(s1 + q1 * s0);
-            b.n2.push(s2 + q1 * s1 + q2 * s0);
+            b.r0.push(r0);
+            b.f1.push(f1);
+            b.f0.push(f0);
+            b.e.push(e);
+            b.n2.push(n2);
+            b.n1.push(n1);
+            b.n0.push(n0);
         }
         b
     }
 
-    fn q(&self, i: usize) -> [f64; 3] {
-        [self.q1[i], self.q2[i], self.q3[i]]
-    }
-
-    fn n(&self, i: usize) -> [f64; 3] {
-        [self.n0[i], self.n1[i], self.n2[i]]
+    #[inline(always)]
+    fn coefficients(&self, i: usize) -> Coefficients {
+        [self.f1[i], self.f0[i], self.e[i], self.n2[i], self.n1[i], self.n0[i]]
     }
 
     /// k g_i(z) = k P_i / C_i and its derivative, for z > r0_i (k = l_i^2 / B = w_i).
     fn block_secular(&self, i: usize, z: f64) -> (f64, f64) {
-        let (c, dc, p, dp) = polys(self.q(i), self.n(i), z);
+        let (c, dc, p, dp) = polys(&self.coefficients(i), z);
         let k = self.w[i];
         (k * p / c, k * (dp * c - p * dc) / (c * c))
     }
@@ -158,9 +197,9 @@ impl Blocks {
         if self.w[i] == 0.0 {
             return r0;
         }
-        secular_root(r0, |z| {
+        secular_root(r0, None, |z| {
             let (f, df) = self.block_secular(i, z);
-            let c = polys(self.q(i), self.n(i), z).0;
+            let c = polys(&self.coefficients(i), z).0;
             (f.is_finite() && c > 0.0).then_some((f, df))
         })
     }
@@ -193,7 +232,7 @@ impl Blocks {
         while i < d {
             for lane in 0..LANES.min(d - i) {
                 let j = i + lane;
-                let (c, dc, p, dp) = polys(self.q(j), self.n(j), z);
+                let (c, dc, p, dp) = polys(&self.coefficients(j), z);
                 let k = self.w[j];
                 let chi = c - k * p;
                 let dchi = dc - k * dp;
@@ -213,10 +252,11 @@ impl Blocks {
 /// The root z > lo of f(z) = 1, for f positive, decreasing and convex on (lo, inf), or `lo`
 /// itself when f(lo+) <= 1. `eval` returns (f, f') or None where the evaluation cannot be trusted
 /// (just above a pole the solve is near-singular: THEORY.md §4's numerical trap); None and
-/// values above 1 both mean "below the root". Each step solves the osculating model
+/// values above 1 both mean "below the root". The search starts at `guess` when it lies above the
+/// pole. Each step solves the osculating model
 /// w / (z - lo) + b = 1 (the rational approximation of LAPACK's secular solvers), safeguarded by
 /// the bracket.
-fn secular_root(lo: f64, eval: impl Fn(f64) -> Option<(f64, f64)>) -> f64 {
+fn secular_root(lo: f64, guess: Option<f64>, eval: impl Fn(f64) -> Option<(f64, f64)>) -> f64 {
     let probe = lo + (lo.abs() * 1e-12).max(1e-300);
     if let Some((f, _)) = eval(probe)
         && (0.0..=1.0).contains(&f)
@@ -225,7 +265,7 @@ fn secular_root(lo: f64, eval: impl Fn(f64) -> Option<(f64, f64)>) -> f64 {
     }
     let first_step = 1e-3 * lo.abs().max(1e-3);
     let (mut below, mut above) = (probe, f64::INFINITY);
-    let mut z = probe + first_step;
+    let mut z = guess.filter(|&g| g > probe && g.is_finite()).unwrap_or(probe + first_step);
     for _ in 0..300 {
         let proposal = match eval(z) {
             Some((f, df)) if f > 0.0 && f.is_finite() => {
@@ -248,6 +288,11 @@ fn secular_root(lo: f64, eval: impl Fn(f64) -> Option<(f64, f64)>) -> f64 {
                 f64::NAN
             }
         };
+        // Converged: the next step is below the resolution of z (it may round onto or just past
+        // a bracket end, so test before the safeguard).
+        if (proposal - z).abs() <= 4.0 * f64::EPSILON * z.abs() {
+            return z;
+        }
         let next = if proposal > below && proposal < above {
             proposal
         } else if above.is_finite() {

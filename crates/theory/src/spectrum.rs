@@ -206,7 +206,7 @@ fn require_range(lo: f64, hi: f64) -> Result<()> {
 }
 
 fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|cause| Error::Io { path: path.to_path_buf(), cause })
 }
 
 /// Parses one finite number, with a message that names the text.

@@ -11,7 +11,7 @@ use crate::dynamics::{GaussianDynamics, Hitting, Moments};
 use crate::error::Result;
 use crate::invalid;
 use crate::method::{Family, Method};
-use crate::rate::{Rate, rate};
+use crate::rate::{Rate, rate, rate_near};
 use crate::spectrum::Spectrum;
 use argmin::core::{CostFunction, Executor};
 use argmin::solver::brent::BrentOpt;
@@ -169,7 +169,14 @@ fn nested_brent(space: &SearchSpace, f: &dyn Fn(&[f64]) -> f64) -> (Vec<f64>, f6
 /// Tunes `family` at batch size `batch` on `spectrum` for `objective` (T(eps) per `target`).
 pub fn tune(spectrum: &Spectrum, family: Family, batch: f64, objective: Objective, target: Target) -> Result<Tuned> {
     let space = SearchSpace::new(family, spectrum)?;
-    let rate_at = |x: &[f64]| rate(spectrum, &(space.build)(x), batch).rho;
+    // Consecutive evaluations of the nested search are close: start each root search at the
+    // previous rate.
+    let last = Cell::new(f64::NAN);
+    let rate_at = |x: &[f64]| {
+        let rho = rate_near(spectrum, &(space.build)(x), batch, last.get()).rho;
+        last.set(rho);
+        rho
+    };
     let (mut x, best_rate, mut evaluations) = nested_brent(&space, &rate_at);
     if !(best_rate < 1.0) {
         return Err(invalid!("no convergent {family} parameters found at batch {batch} (best rate {best_rate})"));

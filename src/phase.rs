@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use theory::{Family, Objective, PhaseRow, SpectrumSummary, Target, phase_with_progress};
+use theory::{Family, Objective, PhaseOptions, PhaseRow, SpectrumSummary, Target, phase_with_progress};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -25,6 +25,10 @@ pub struct Args {
     objective: ObjectiveArg,
     #[command(flatten)]
     target: TargetArgs,
+    /// Under --objective rate, skip the exact curve at each tuned point (iterations_to_target
+    /// stays empty; faster).
+    #[arg(long)]
+    asymptotic_only: bool,
     /// Write one row per (method, batch) to this CSV file.
     #[arg(long)]
     csv: Option<PathBuf>,
@@ -96,7 +100,8 @@ pub fn run(a: Args) -> Result<()> {
     let bar = ProgressBar::new((a.methods.len() * a.batches.len()) as u64)
         .with_style(ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} cells, eta {eta}")?)
         .with_message("tuning");
-    let diagram = phase_with_progress(&spectrum, &a.methods, &a.batches, a.objective.into(), target, &|| bar.inc(1))?;
+    let options = PhaseOptions { objective: a.objective.into(), target, exact: !a.asymptotic_only };
+    let diagram = phase_with_progress(&spectrum, &a.methods, &a.batches, options, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let rows: Vec<CsvRow> = diagram.rows.iter().map(CsvRow::from).collect();
     if let Some(path) = &a.csv {
@@ -112,7 +117,7 @@ pub fn run(a: Args) -> Result<()> {
     let summary = spectrum.summary();
     if a.json {
         return output::print_json(&Summary {
-            objective: diagram.objective,
+            objective: diagram.options.objective,
             target,
             saturation: diagram.saturation.iter().map(|s| (s.family, s.batch)).collect(),
             predicted: BTreeMap::from([("b_sgd", summary.b_sgd), ("b_hb", summary.b_hb)]),

@@ -20,7 +20,7 @@ pub use assess::Assessment;
 pub use dynamics::{GaussianDynamics, Hitting, Moments};
 pub use error::{Error, Result};
 pub use method::{Family, Method, Template};
-pub use phase::{PhaseDiagram, PhaseRow, phase, phase_with_progress};
+pub use phase::{PhaseDiagram, PhaseOptions, PhaseRow, phase, phase_with_progress};
 pub use predict::Predictions;
 pub use rate::{Rate, rate, rate_near};
 pub use spectrum::{Spectrum, SpectrumSummary};

@@ -33,25 +33,36 @@ pub struct Saturation {
     pub batch: Option<f64>,
 }
 
+/// How the diagram is computed.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct PhaseOptions {
+    /// What the tuning minimises; T(B) follows it (asymptotic for `rate`, exact for `target`).
+    pub objective: Objective,
+    /// eps and the step budget of T(eps).
+    pub target: Target,
+    /// Also run the exact curve at each tuned point under the `rate` objective, so that both
+    /// iteration counts are reported (THEORY.md §4); `target` always does.
+    pub exact: bool,
+}
+
+impl Default for PhaseOptions {
+    fn default() -> Self {
+        PhaseOptions { objective: Objective::Rate, target: Target::default(), exact: true }
+    }
+}
+
 /// The whole diagram.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PhaseDiagram {
-    pub objective: Objective,
-    pub target: Target,
+    pub options: PhaseOptions,
     pub rows: Vec<PhaseRow>,
     pub saturation: Vec<Saturation>,
 }
 
 /// Tunes every (family, batch) cell in parallel; the output order (families, then batches as
 /// given) and every number are independent of the thread count.
-pub fn phase(
-    spectrum: &Spectrum,
-    families: &[Family],
-    batches: &[f64],
-    objective: Objective,
-    target: Target,
-) -> Result<PhaseDiagram> {
-    phase_with_progress(spectrum, families, batches, objective, target, &|| {})
+pub fn phase(spectrum: &Spectrum, families: &[Family], batches: &[f64], options: PhaseOptions) -> Result<PhaseDiagram> {
+    phase_with_progress(spectrum, families, batches, options, &|| {})
 }
 
 /// [`phase`], calling `cell_done` once after each finished cell (from worker threads).
@@ -59,10 +70,10 @@ pub fn phase_with_progress(
     spectrum: &Spectrum,
     families: &[Family],
     batches: &[f64],
-    objective: Objective,
-    target: Target,
+    options: PhaseOptions,
     cell_done: &(dyn Fn() + Sync),
 ) -> Result<PhaseDiagram> {
+    let PhaseOptions { objective, target, exact } = options;
     if batches.is_empty() || families.is_empty() {
         return Err(invalid!("phase needs at least one method and one batch size"));
     }
@@ -77,7 +88,7 @@ pub fn phase_with_progress(
         .par_iter()
         .map(|&(family, batch)| {
             let tuned = tune(spectrum, family, batch, objective, target)?;
-            let assessment = Assessment::new(spectrum, &tuned.method, batch, target, objective == Objective::Target);
+            let assessment = Assessment::new(spectrum, &tuned.method, batch, target, exact || objective == Objective::Target);
             let iterations = match objective {
                 Objective::Rate => assessment.iterations_asymptotic,
                 Objective::Target => assessment.iterations_to_target.map(|t| t as f64),
@@ -94,7 +105,7 @@ pub fn phase_with_progress(
             Saturation { family, batch: saturation_batch(batches, &compute) }
         })
         .collect();
-    Ok(PhaseDiagram { objective, target, rows, saturation })
+    Ok(PhaseDiagram { options, rows, saturation })
 }
 
 /// The B where `compute` first reaches twice `compute[0]`, interpolated linearly in

@@ -2,7 +2,7 @@
 //! THEORY.md §5, the saturation batch, and the target objective.
 
 use theory::phase::saturation_batch;
-use theory::{Assessment, Family, Method, Objective, Spectrum, Target, phase, rate, tune};
+use theory::{Assessment, Family, Method, Objective, PhaseOptions, Spectrum, Target, phase, rate, tune};
 
 /// The smallest rate on a log grid of the same search box, as the brute-force reference.
 fn grid_best(s: &Spectrum, family: Family, b: f64) -> f64 {
@@ -62,7 +62,7 @@ fn phase_reproduces_the_theory_sanity_numbers() {
     let s: Spectrum = "power:d=100,a=1".parse().unwrap();
     let batches = [1.0, 4.0, 16.0, 64.0, 256.0];
     let expected = [(Family::Sgd, [224.0, 64.0, 30.0, 26.0, 25.0]), (Family::Hb, [219.0, 57.0, 16.3, 6.3, 3.7])];
-    let p = phase(&s, &[Family::Sgd, Family::Hb], &batches, Objective::Rate, Target::default()).unwrap();
+    let p = phase(&s, &[Family::Sgd, Family::Hb], &batches, PhaseOptions::default()).unwrap();
     for (family, numbers) in expected {
         let rows: Vec<_> = p.rows.iter().filter(|r| r.family == family).collect();
         for (row, want) in rows.iter().zip(numbers) {
@@ -80,7 +80,7 @@ fn phase_is_independent_of_the_thread_count() {
     let s: Spectrum = "power:d=60,a=1".parse().unwrap();
     let run = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        pool.install(|| phase(&s, &[Family::Sgd, Family::Hb], &[1.0, 2.0, 8.0, 32.0], Objective::Rate, Target::default()).unwrap())
+        pool.install(|| phase(&s, &[Family::Sgd, Family::Hb], &[1.0, 2.0, 8.0, 32.0], PhaseOptions::default()).unwrap())
     };
     assert_eq!(run(1), run(2));
 }
@@ -113,9 +113,9 @@ fn target_objective_never_loses_to_the_rate_optimum() {
 #[test]
 fn bad_phase_input() {
     let s: Spectrum = "power:d=10,a=1".parse().unwrap();
-    let t = Target::default();
-    assert!(phase(&s, &[Family::Sgd], &[], Objective::Rate, t).is_err());
-    assert!(phase(&s, &[Family::Sgd], &[0.0, 1.0], Objective::Rate, t).is_err());
-    assert!(phase(&s, &[Family::Sgd], &[4.0, 2.0], Objective::Rate, t).is_err());
-    assert!(tune(&s, Family::Sp, 1.0, Objective::Rate, t).is_err());
+    let o = PhaseOptions::default();
+    assert!(phase(&s, &[Family::Sgd], &[], o).is_err());
+    assert!(phase(&s, &[Family::Sgd], &[0.0, 1.0], o).is_err());
+    assert!(phase(&s, &[Family::Sgd], &[4.0, 2.0], o).is_err());
+    assert!(tune(&s, Family::Sp, 1.0, Objective::Rate, Target::default()).is_err());
 }

@@ -1,0 +1,167 @@
+//! End-to-end tests of the `momlab` command line: the JSON/CSV contracts scripts depend on, and
+//! the bad-input matrix (one line on stderr, exit code 2, no panic, nothing half-written).
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn momlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_momlab")).args(args).output().expect("run momlab")
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = momlab(args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+}
+
+#[test]
+fn spectrum_json_contract() {
+    let v = json(&["spectrum", "--spectrum", "power:d=100,a=1", "--json"]);
+    for key in ["d", "lambda_max", "lambda_min", "trace", "kappa", "b_sgd", "b_hb"] {
+        assert!(v[key].is_number(), "missing {key}: {v}");
+    }
+    assert_eq!(v["d"], 100);
+    assert!((v["b_hb"].as_f64().unwrap() - 51.87).abs() < 0.01);
+}
+
+#[test]
+fn predict_json_contract() {
+    let base = ["predict", "--spectrum", "power:d=50,a=1", "--batch", "8", "--json"];
+    let with = |extra: &[&str]| json(&[&base[..], extra].concat());
+    let hb = with(&["--method", "hb", "--lr", "0.5", "--momentum", "0.6"]);
+    for key in ["method", "batch", "lr", "momentum", "rate", "diverged", "iterations_to_target", "predicted"] {
+        assert!(hb.get(key).is_some(), "missing {key}: {hb}");
+    }
+    assert_eq!(hb["method"], "hb");
+    assert_eq!(hb["momentum"], 0.6);
+    assert_eq!(hb["diverged"], false);
+    assert!(hb["iterations_to_target"].as_u64().unwrap() > 0);
+    assert!(hb["predicted"]["l_b"].is_number() && hb["predicted"]["hb_rule_b"]["momentum"].is_number());
+
+    let sgd = with(&["--method", "sgd", "--lr", "0.5"]);
+    assert!(sgd["momentum"].is_null());
+
+    // --tune beats a hand-picked setting.
+    let tuned = with(&["--method", "hb", "--tune"]);
+    assert!(tuned["rate"].as_f64().unwrap() < hb["rate"].as_f64().unwrap());
+    let tuned_t = with(&["--method", "sgd", "--tune", "--objective", "target"]);
+    assert_eq!(tuned_t["objective"], "target");
+
+    // Divergence is a result, not an error.
+    let div = with(&["--method", "hb", "--lr", "3.9", "--momentum", "0.9"]);
+    assert_eq!(div["diverged"], true);
+    assert!(div["iterations_to_target"].is_null() && div["rate"].as_f64().unwrap() > 1.0);
+
+    // ASGD and the closed-form sketch-and-project rule.
+    let asgd = with(&["--method", "asgd", "--lr", "0.3", "--long-step", "30", "--xi", "4"]);
+    assert!(asgd["momentum"].is_null() && asgd["rate"].as_f64().unwrap() < 1.0);
+    let sp = with(&["--method", "sp"]);
+    assert_eq!(sp["parameters"]["method"], "sp");
+}
+
+#[test]
+fn phase_csv_and_json_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = dir.path().join("phase.csv");
+    let v = json(&[
+        "phase",
+        "--spectrum",
+        "power:d=100,a=1",
+        "--methods",
+        "sgd,hb",
+        "--batches",
+        "1,4,16,64,256",
+        "--csv",
+        csv_path.to_str().unwrap(),
+        "--json",
+    ]);
+    let sat = &v["saturation"];
+    let (sgd, hb) = (sat["sgd"].as_f64().unwrap(), sat["hb"].as_f64().unwrap());
+    assert!(sgd > 5.19 / 2.0 && sgd < 5.19 * 4.0 && hb > sgd, "{sat}");
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    for col in ["method", "batch", "lr", "momentum", "rate", "iterations", "compute"] {
+        assert!(headers.iter().any(|h| h == col), "missing column {col}: {headers:?}");
+    }
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 10);
+    // THEORY.md §5: HB at B = 16 needs 16.3 iterations per e-fold.
+    let efold = headers.iter().position(|h| h == "efold").unwrap();
+    let hb16: f64 = rows[7][efold].parse().unwrap();
+    assert!((hb16 / 16.3 - 1.0).abs() < 0.02, "{hb16}");
+    assert!(std::fs::read_dir(dir.path()).unwrap().count() == 1, "temporary files left behind");
+}
+
+#[test]
+fn help_and_version_succeed() {
+    assert!(momlab(&["--help"]).status.success());
+    assert!(momlab(&["--version"]).status.success());
+    assert!(momlab(&["phase", "--help"]).status.success());
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "").unwrap();
+    let malformed = dir.path().join("bad.csv");
+    std::fs::write(&malformed, "1,2\n3,4,5\n").unwrap();
+    let negative = dir.path().join("neg.json");
+    std::fs::write(&negative, "[1, -2]").unwrap();
+    let out_csv = dir.path().join("never.csv");
+    let p = |s: &Path| s.to_str().unwrap().to_string();
+    let file = |s: &Path| format!("file:{}", p(s));
+    let data = |s: &Path| format!("data:{}", p(s));
+    let hb = |spec: &str, extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = ["predict", "--spectrum", spec, "--method", "hb", "--batch", "4"].map(String::from).to_vec();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["spectrum".into(), "--spectrum".into(), "gauss:d=3".into()], "unknown spectrum family"),
+        (vec!["spectrum".into(), "--spectrum".into(), "power:d=0,a=1".into()], "d must be >= 1"),
+        (vec!["spectrum".into(), "--spectrum".into(), "power:d=5,a=nan".into()], "not a finite number"),
+        (vec!["spectrum".into(), "--spectrum".into(), file(&empty)], "no eigenvalues"),
+        (vec!["spectrum".into(), "--spectrum".into(), file(&negative)], "must be finite and >= 0"),
+        (vec!["spectrum".into(), "--spectrum".into(), file(&dir.path().join("missing"))], "cannot read"),
+        (vec!["spectrum".into(), "--spectrum".into(), data(&malformed)], "row 2 has 3 columns"),
+        (hb("power:d=5,a=1", &["--lr", "0", "--momentum", "0.5"]), "lr must be a finite number > 0"),
+        (hb("power:d=5,a=1", &["--lr", "-0.1", "--momentum", "0.5"]), "lr must be a finite number > 0"),
+        (hb("power:d=5,a=1", &["--lr", "inf", "--momentum", "0.5"]), "not a finite number"),
+        (hb("power:d=5,a=1", &["--lr", "0.1", "--momentum", "1"]), "momentum must be in [0, 1)"),
+        (hb("power:d=5,a=1", &["--lr", "0.1", "--momentum", "-0.2"]), "momentum must be in [0, 1)"),
+        (hb("power:d=5,a=1", &["--lr", "0.1"]), "needs --momentum"),
+        (hb("power:d=5,a=1", &["--lr", "0.1", "--momentum", "0.5", "--xi", "2"]), "--xi does not apply to hb"),
+        (hb("power:d=5,a=1", &["--tune", "--lr", "0.1"]), "--tune chooses"),
+        (hb("power:d=5,a=1", &["--lr", "0.1", "--momentum", "0.5", "--target", "2"]), "--target must be in (0, 1)"),
+        (
+            ["predict", "--spectrum", "power:d=5,a=1", "--method", "hb", "--batch", "0"].map(String::from).to_vec(),
+            "batch size must be an integer >= 1",
+        ),
+        (
+            ["predict", "--spectrum", "power:d=5,a=1", "--method", "adam", "--batch", "1"].map(String::from).to_vec(),
+            "unknown method 'adam'",
+        ),
+        (["phase", "--spectrum", "power:d=5,a=1", "--batches", "4,2"].map(String::from).to_vec(), "strictly increasing"),
+        (["phase", "--spectrum", "power:d=5,a=1", "--methods", "sgd,sp"].map(String::from).to_vec(), "tuning is available"),
+        (
+            vec!["phase".into(), "--spectrum".into(), "power:d=5,a=1".into(), "--csv".into(), p(&dir.path().join("no/such/dir.csv"))],
+            "cannot write",
+        ),
+        (vec!["frobnicate".into()], "unrecognized subcommand"),
+    ];
+    for (args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = momlab(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: not one line: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: '{stderr}' lacks '{expected}'");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    // A failed phase leaves no partial CSV behind.
+    let out = momlab(&["phase", "--spectrum", "power:d=5,a=0", "--batches", "2,1", "--csv", out_csv.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!out_csv.exists());
+}

@@ -36,7 +36,9 @@ fn main() -> ExitCode {
             print!("{e}");
             return ExitCode::SUCCESS;
         }
-        Err(e) => return fail(e.render().to_string().lines().next().unwrap_or("invalid arguments")),
+        Err(e) => {
+            return fail(e.render().to_string().lines().next().unwrap_or("invalid arguments"));
+        }
     };
     let result = match cli.command {
         Command::Spectrum(a) => spectrum::run(a),

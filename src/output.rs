@@ -26,7 +26,7 @@ pub fn write_atomically(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result
     Ok(())
 }
 
-/// A number for a text table: `-` for none.
-pub fn cell(x: Option<f64>) -> String {
-    x.map_or("-".into(), |v| format!("{v:.6}"))
+/// A number for a text table with `digits` decimals: `-` for none.
+pub fn cell(x: Option<f64>, digits: usize) -> String {
+    x.map_or("-".into(), |v| format!("{v:.digits$}"))
 }

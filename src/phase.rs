@@ -125,22 +125,27 @@ pub fn run(a: Args) -> Result<()> {
             rows,
         });
     }
-    println!("{:<6} {:>8} {:>12} {:>10} {:>12} {:>12} {:>14}", "method", "batch", "lr", "momentum", "rate", "T(B)", "B*T(B)");
+    println!(
+        "{:<6} {:>8} {:>10} {:>9} {:>12} {:>10} {:>12} {:>9} {:>14}",
+        "method", "batch", "lr", "momentum", "rate", "e-fold", "T(B)", "T exact", "B*T(B)"
+    );
     for r in &rows {
         println!(
-            "{:<6} {:>8} {:>12.6} {:>10} {:>12.8} {:>12} {:>14}",
+            "{:<6} {:>8} {:>10.5} {:>9} {:>12.8} {:>10} {:>12} {:>9} {:>14}",
             r.method.name(),
             r.batch,
             r.lr,
-            r.momentum.map_or("-".into(), |m| format!("{m:.6}")),
+            cell(r.momentum, 5),
             r.rate,
-            cell(r.iterations),
-            cell(r.compute)
+            cell(r.efold, 3),
+            cell(r.iterations, 1),
+            cell(r.iterations_to_target.map(|t| t as f64), 0),
+            cell(r.compute, 1),
         );
     }
     println!("predicted: B_sgd = {:.4}, B_hb = {:.4}", summary.b_sgd, summary.b_hb);
     for s in &diagram.saturation {
-        println!("measured saturation batch ({}): {}", s.family, cell(s.batch));
+        println!("measured saturation batch ({}): {}", s.family, cell(s.batch, 3));
     }
     Ok(())
 }

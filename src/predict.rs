@@ -107,9 +107,17 @@ pub fn run(a: Args) -> Result<()> {
         return Ok(());
     }
     println!("rate        {}", assessment.rate);
-    println!("e-fold      {} iterations", cell(assessment.efold));
-    println!("T({:e})  asymptotic {}, exact {}", target.eps, cell(assessment.iterations_asymptotic), cell(assessment.iterations_to_target.map(|t| t as f64)));
-    println!("predicted   L_B {:.6}, eta_B {:.6}, B_sgd {:.4}, B_hb {:.4}", predicted.l_b, predicted.eta_b, predicted.b_sgd, predicted.b_hb);
+    println!("e-fold      {} iterations", cell(assessment.efold, 3));
+    println!(
+        "T({:e})  asymptotic {}, exact {}",
+        target.eps,
+        cell(assessment.iterations_asymptotic, 1),
+        cell(assessment.iterations_to_target.map(|t| t as f64), 0)
+    );
+    println!(
+        "predicted   L_B {:.6}, eta_B {:.6}, B_sgd {:.4}, B_hb {:.4}",
+        predicted.l_b, predicted.eta_b, predicted.b_sgd, predicted.b_hb
+    );
     Ok(())
 }
 

@@ -114,7 +114,8 @@ fn bad_input_is_one_line_and_exit_code_2() {
     let file = |s: &Path| format!("file:{}", p(s));
     let data = |s: &Path| format!("data:{}", p(s));
     let hb = |spec: &str, extra: &[&str]| -> Vec<String> {
-        let mut v: Vec<String> = ["predict", "--spectrum", spec, "--method", "hb", "--batch", "4"].map(String::from).to_vec();
+        let mut v: Vec<String> =
+            ["predict", "--spectrum", spec, "--method", "hb", "--batch", "4"].map(String::from).to_vec();
         v.extend(extra.iter().map(|s| s.to_string()));
         v
     };
@@ -143,10 +144,22 @@ fn bad_input_is_one_line_and_exit_code_2() {
             ["predict", "--spectrum", "power:d=5,a=1", "--method", "adam", "--batch", "1"].map(String::from).to_vec(),
             "unknown method 'adam'",
         ),
-        (["phase", "--spectrum", "power:d=5,a=1", "--batches", "4,2"].map(String::from).to_vec(), "strictly increasing"),
-        (["phase", "--spectrum", "power:d=5,a=1", "--methods", "sgd,sp"].map(String::from).to_vec(), "tuning is available"),
         (
-            vec!["phase".into(), "--spectrum".into(), "power:d=5,a=1".into(), "--csv".into(), p(&dir.path().join("no/such/dir.csv"))],
+            ["phase", "--spectrum", "power:d=5,a=1", "--batches", "4,2"].map(String::from).to_vec(),
+            "strictly increasing",
+        ),
+        (
+            ["phase", "--spectrum", "power:d=5,a=1", "--methods", "sgd,sp"].map(String::from).to_vec(),
+            "tuning is available",
+        ),
+        (
+            vec![
+                "phase".into(),
+                "--spectrum".into(),
+                "power:d=5,a=1".into(),
+                "--csv".into(),
+                p(&dir.path().join("no/such/dir.csv")),
+            ],
             "cannot write",
         ),
         (vec!["frobnicate".into()], "unrecognized subcommand"),

@@ -48,11 +48,7 @@ pub fn rate(spectrum: &Spectrum, method: &Method, batch: f64) -> f64 {
 pub fn spectral_radius(m: &DMatrix<f64>) -> f64 {
     let n = m.nrows();
     let f = faer::Mat::<f64>::from_fn(n, n, |i, j| m[(i, j)]);
-    f.eigenvalues()
-        .expect("dense eigen-solve of a finite matrix")
-        .iter()
-        .map(|z| z.norm())
-        .fold(0.0, f64::max)
+    f.eigenvalues().expect("dense eigen-solve of a finite matrix").iter().map(|z| z.norm()).fold(0.0, f64::max)
 }
 
 /// E[loss_t], t = 0..=steps, from the full 2d x 2d second moment `sigma0` of z = (z1, z2).

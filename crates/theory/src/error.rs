@@ -28,9 +28,5 @@ macro_rules! invalid {
 
 /// Fails with [`Error::Invalid`] unless `x` is finite and strictly positive.
 pub fn require_positive(name: &str, x: f64) -> Result<f64> {
-    if x.is_finite() && x > 0.0 {
-        Ok(x)
-    } else {
-        Err(invalid!("{name} must be a finite number > 0, got {x}"))
-    }
+    if x.is_finite() && x > 0.0 { Ok(x) } else { Err(invalid!("{name} must be a finite number > 0, got {x}")) }
 }

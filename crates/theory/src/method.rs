@@ -70,10 +70,7 @@ impl Template {
     #[inline]
     pub fn transition(&self, l: f64) -> [[f64; 2]; 2] {
         let (m, c, a) = (self.m, self.c, self.a);
-        [
-            [m[0][0] - l * c[0] * a[0], m[0][1] - l * c[0] * a[1]],
-            [m[1][0] - l * c[1] * a[0], m[1][1] - l * c[1] * a[1]],
-        ]
+        [[m[0][0] - l * c[0] * a[0], m[0][1] - l * c[0] * a[1]], [m[1][0] - l * c[1] * a[0], m[1][1] - l * c[1] * a[1]]]
     }
 }
 
@@ -121,7 +118,9 @@ impl std::str::FromStr for Family {
             "nag" | "nesterov" => Family::Nag,
             "asgd" => Family::Asgd,
             "sp" | "sketch-project" => Family::Sp,
-            other => return Err(invalid!("unknown method '{other}' (known: sgd, hb, nag, asgd, sp)")),
+            other => {
+                return Err(invalid!("unknown method '{other}' (known: sgd, hb, nag, asgd, sp)"));
+            }
         })
     }
 }

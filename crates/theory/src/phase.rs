@@ -77,7 +77,7 @@ pub fn phase_with_progress(
     if batches.is_empty() || families.is_empty() {
         return Err(invalid!("phase needs at least one method and one batch size"));
     }
-    if let Some(b) = batches.iter().find(|b| !(**b >= 1.0)) {
+    if let Some(b) = batches.iter().find(|b| b.is_nan() || **b < 1.0) {
         return Err(invalid!("batch sizes must be >= 1, got {b}"));
     }
     if batches.windows(2).any(|w| w[0] >= w[1]) {
@@ -88,13 +88,21 @@ pub fn phase_with_progress(
         .par_iter()
         .map(|&(family, batch)| {
             let tuned = tune(spectrum, family, batch, objective, target)?;
-            let assessment = Assessment::new(spectrum, &tuned.method, batch, target, exact || objective == Objective::Target);
+            let assessment =
+                Assessment::new(spectrum, &tuned.method, batch, target, exact || objective == Objective::Target);
             let iterations = match objective {
                 Objective::Rate => assessment.iterations_asymptotic,
                 Objective::Target => assessment.iterations_to_target.map(|t| t as f64),
             };
             cell_done();
-            Ok(PhaseRow { family, batch, method: tuned.method, assessment, iterations, compute: iterations.map(|t| t * batch) })
+            Ok(PhaseRow {
+                family,
+                batch,
+                method: tuned.method,
+                assessment,
+                iterations,
+                compute: iterations.map(|t| t * batch),
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     let saturation = families

@@ -52,7 +52,7 @@ pub struct Rate {
 impl Rate {
     /// rho >= 1: E[loss] does not converge.
     pub fn diverged(&self) -> bool {
-        !(self.rho < 1.0)
+        self.rho.is_nan() || self.rho >= 1.0
     }
 
     /// Iterations per e-fold of E[loss], 1 / (-ln rho); None when diverged.

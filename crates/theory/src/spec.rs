@@ -46,7 +46,9 @@ impl std::str::FromStr for Spectrum {
                         ((frac * d as f64).round() as usize).max(1)
                     }
                     (false, true) => kv.count("high")?,
-                    _ => return Err(invalid!("spectrum '{spec}': give exactly one of frac= or high=")),
+                    _ => {
+                        return Err(invalid!("spectrum '{spec}': give exactly one of frac= or high="));
+                    }
                 };
                 Spectrum::two_cluster(d, high, kv.number("lo")?, kv.number("hi")?)
             }
@@ -55,9 +57,9 @@ impl std::str::FromStr for Spectrum {
                 let seed = kv.count_or("seed", 0)? as u64;
                 Spectrum::marchenko_pastur(kv.count("d")?, kv.count("n")?, kv.number_or("sigma", 1.0)?, seed)
             }
-            other => Err(invalid!(
-                "unknown spectrum family '{other}' (known: power, uniform, cluster, mp, file, data)"
-            )),
+            other => {
+                Err(invalid!("unknown spectrum family '{other}' (known: power, uniform, cluster, mp, file, data)"))
+            }
         }
     }
 }
@@ -72,9 +74,8 @@ impl<'a> KeyValues<'a> {
     fn parse(spec: &'a str, rest: &'a str, known: &[&str]) -> Result<Self> {
         let mut values = BTreeMap::new();
         for item in rest.split(',').filter(|s| !s.trim().is_empty()) {
-            let (k, v) = item
-                .split_once('=')
-                .ok_or_else(|| invalid!("spectrum '{spec}': '{item}' is not key=value"))?;
+            let (k, v) =
+                item.split_once('=').ok_or_else(|| invalid!("spectrum '{spec}': '{item}' is not key=value"))?;
             let k = k.trim();
             if !known.contains(&k) {
                 return Err(invalid!("spectrum '{spec}': unknown key '{k}' (known: {})", known.join(", ")));

@@ -120,10 +120,8 @@ impl Spectrum {
     /// of a CSV file (numbers only; one header line is allowed).
     pub fn from_data_csv(path: &Path) -> Result<Self> {
         let text = read_text(path)?;
-        let rows = parse_csv_matrix(&text).map_err(|detail| Error::Parse {
-            what: format!("data file {}", path.display()),
-            detail,
-        })?;
+        let rows = parse_csv_matrix(&text)
+            .map_err(|detail| Error::Parse { what: format!("data file {}", path.display()), detail })?;
         let (n, d) = (rows.len(), rows[0].len());
         if n < 2 {
             return Err(invalid!("data file {} needs at least 2 rows for a covariance, has {n}", path.display()));
@@ -220,7 +218,8 @@ pub(crate) fn parse_number(s: &str) -> std::result::Result<f64, String> {
 
 /// Rows of a numeric CSV; a first row that is not numeric is taken as a header.
 fn parse_csv_matrix(text: &str) -> std::result::Result<Vec<Vec<f64>>, String> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let mut rows: Vec<Vec<f64>> = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| e.to_string())?;

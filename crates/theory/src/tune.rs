@@ -52,64 +52,72 @@ pub struct Tuned {
     pub evaluations: usize,
 }
 
-/// The search box of one family at one batch size: coordinates, their bounds and tolerances
-/// (outermost first) and the map from coordinates to a method.
-struct SearchSpace {
-    bounds: Vec<(f64, f64)>,
-    tolerances: Vec<f64>,
-    build: Box<dyn Fn(&[f64]) -> Method + Sync>,
+/// Maps search coordinates to a method.
+type Builder = Box<dyn Fn(&[f64]) -> Method + Sync>;
+
+/// One search coordinate: its interval and the Brent tolerance.
+#[derive(Clone, Copy)]
+struct Axis {
+    lo: f64,
+    hi: f64,
+    tol: f64,
 }
 
-/// ln of the smallest 1 - momentum, learning-rate fraction and gap searched.
-const LN_FLOOR: f64 = -18.420680743952367; // ln(1e-8)
+/// The search box of one family: coordinates (outermost first) and the map to a method.
+struct SearchSpace {
+    axes: Vec<Axis>,
+    build: Builder,
+}
+
+/// ln(1e-8): the smallest 1 - momentum, learning-rate fraction and ASGD gap searched.
+const LN_FLOOR: f64 = -18.420680743952367;
+
+/// A log-coordinate from ln(1e-8) to 0.
+const fn fraction(tol: f64) -> Axis {
+    Axis { lo: LN_FLOOR, hi: 0.0, tol }
+}
 
 impl SearchSpace {
     fn new(family: Family, spectrum: &Spectrum) -> Result<Self> {
         let l = spectrum.lambda_max();
-        let momentum = |u: f64| 1.0 - u.exp();
-        let space = |bounds: Vec<(f64, f64)>, tolerances: Vec<f64>, build: Box<dyn Fn(&[f64]) -> Method + Sync>| {
-            SearchSpace { bounds, tolerances, build }
-        };
-        Ok(match family {
+        let (axes, build): (Vec<Axis>, Builder) = match family {
             // x = [ln(lr L / 2)]
-            Family::Sgd => space(vec![(LN_FLOOR, 0.0)], vec![1e-5], Box::new(move |x| Method::Sgd { lr: 2.0 / l * x[0].exp() })),
+            Family::Sgd => (vec![fraction(1e-5)], Box::new(move |x| Method::Sgd { lr: 2.0 / l * x[0].exp() })),
             // x = [ln(1 - momentum), ln(lr / lr_max(momentum))]
-            Family::Hb => space(
-                vec![(LN_FLOOR, 0.0), (LN_FLOOR, 0.0)],
-                vec![1e-4, 1e-5],
-                Box::new(move |x| {
-                    let b = momentum(x[0]);
-                    Method::Hb { lr: 2.0 * (1.0 + b) / l * x[1].exp(), momentum: b }
-                }),
-            ),
-            Family::Nag => space(
-                vec![(LN_FLOOR, 0.0), (LN_FLOOR, 0.0)],
-                vec![1e-4, 1e-5],
-                Box::new(move |x| {
-                    let b = momentum(x[0]);
-                    Method::Nag { lr: 2.0 * (1.0 + b) / ((1.0 + 2.0 * b) * l) * x[1].exp(), momentum: b }
-                }),
-            ),
+            Family::Hb | Family::Nag => {
+                let nesterov = family == Family::Nag;
+                let build = move |x: &[f64]| {
+                    let momentum = 1.0 - x[0].exp();
+                    let lr_max = 2.0 * (1.0 + momentum) / l;
+                    if nesterov {
+                        Method::Nag { lr: lr_max / (1.0 + 2.0 * momentum) * x[1].exp(), momentum }
+                    } else {
+                        Method::Hb { lr: lr_max * x[1].exp(), momentum }
+                    }
+                };
+                (vec![fraction(1e-4), fraction(1e-5)], Box::new(build))
+            }
             // x = [ln(gap = 0.49 xi / long_step), ln(long_step), ln(lr L / 2)]
             Family::Asgd => {
                 let top = (100.0 * spectrum.kappa()).ln().max(1.0);
-                space(
-                    vec![(LN_FLOOR, 0.0), (0.0, top), (LN_FLOOR, 0.0)],
-                    vec![1e-2, 1e-3, 1e-4],
-                    Box::new(move |x| {
-                        let long_step = x[1].exp();
-                        Method::Asgd { lr: 2.0 / l * x[2].exp(), long_step, xi: x[0].exp() * long_step / 0.49 }
-                    }),
-                )
+                let build = move |x: &[f64]| {
+                    let long_step = x[1].exp();
+                    Method::Asgd { lr: 2.0 / l * x[2].exp(), long_step, xi: x[0].exp() * long_step / 0.49 }
+                };
+                (vec![fraction(1e-2), Axis { lo: 0.0, hi: top, tol: 1e-3 }, fraction(1e-4)], Box::new(build))
             }
-            Family::Sp => return Err(invalid!("tuning is available for sgd, hb, nag and asgd (sp uses the closed-form rule)")),
-        })
+            Family::Sp => {
+                return Err(invalid!("tuning is available for sgd, hb, nag and asgd (sp uses the closed-form rule)"));
+            }
+        };
+        Ok(SearchSpace { axes, build })
     }
 
     /// The same space restricted to `radius` around `centre` (for the local target search).
     fn around(mut self, centre: &[f64], radius: f64) -> Self {
-        for (b, &c) in self.bounds.iter_mut().zip(centre) {
-            *b = ((c - radius).max(b.0), (c + radius).min(b.1));
+        for (axis, &c) in self.axes.iter_mut().zip(centre) {
+            axis.lo = axis.lo.max(c - radius);
+            axis.hi = axis.hi.min(c + radius);
         }
         self
     }
@@ -130,7 +138,7 @@ impl CostFunction for Profile<'_> {
 fn nested_brent(space: &SearchSpace, f: &dyn Fn(&[f64]) -> f64) -> (Vec<f64>, f64, usize) {
     let best = RefCell::new((Vec::new(), f64::INFINITY));
     let evaluations = Cell::new(0usize);
-    let point = RefCell::new(vec![0.0; space.bounds.len()]);
+    let point = RefCell::new(vec![0.0; space.axes.len()]);
     fn level(
         k: usize,
         space: &SearchSpace,
@@ -139,7 +147,7 @@ fn nested_brent(space: &SearchSpace, f: &dyn Fn(&[f64]) -> f64) -> (Vec<f64>, f6
         best: &RefCell<(Vec<f64>, f64)>,
         evaluations: &Cell<usize>,
     ) -> f64 {
-        if k == space.bounds.len() {
+        if k == space.axes.len() {
             let x = point.borrow().clone();
             let value = f(&x);
             evaluations.set(evaluations.get() + 1);
@@ -149,15 +157,15 @@ fn nested_brent(space: &SearchSpace, f: &dyn Fn(&[f64]) -> f64) -> (Vec<f64>, f6
             }
             return value;
         }
-        let (lo, hi) = space.bounds[k];
+        let Axis { lo, hi, tol } = space.axes[k];
         let profile = |x: f64| {
             point.borrow_mut()[k] = x;
             level(k + 1, space, f, point, best, evaluations)
         };
-        if hi - lo <= space.tolerances[k] {
+        if hi - lo <= tol {
             return profile(0.5 * (lo + hi));
         }
-        let solver = BrentOpt::new(lo, hi).set_tolerance(1e-10, space.tolerances[k]);
+        let solver = BrentOpt::new(lo, hi).set_tolerance(1e-10, tol);
         let result = Executor::new(Profile(&profile), solver).configure(|s| s.max_iters(200)).run();
         result.map(|r| r.state.best_cost).unwrap_or(f64::INFINITY)
     }
@@ -178,7 +186,7 @@ pub fn tune(spectrum: &Spectrum, family: Family, batch: f64, objective: Objectiv
         rho
     };
     let (mut x, best_rate, mut evaluations) = nested_brent(&space, &rate_at);
-    if !(best_rate < 1.0) {
+    if best_rate.is_nan() || best_rate >= 1.0 {
         return Err(invalid!("no convergent {family} parameters found at batch {batch} (best rate {best_rate})"));
     }
     if objective == Objective::Target {

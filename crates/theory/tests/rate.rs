@@ -11,9 +11,13 @@ fn method() -> impl Strategy<Value = Method> {
         (0.01f64..4.0, 0.0f64..0.99).prop_map(|(lr, momentum)| Method::Hb { lr, momentum }),
         (0.01f64..3.0, 0.0f64..0.99).prop_map(|(lr, momentum)| Method::Nag { lr, momentum }),
         (0.01f64..2.0, 1.0f64..200.0, 0.001f64..1.0)
-            .prop_map(|(lr, long_step, gap)| Method::Asgd { lr, long_step, xi: gap * long_step / 0.49 }),
-        (0.01f64..2.0, 0.0f64..1.0, 0.0f64..0.99, 0.1f64..10.0)
-            .prop_map(|(lr, alpha, beta, gamma)| Method::Sp { lr, alpha, beta, gamma }),
+            .prop_map(|(lr, long_step, gap)| { Method::Asgd { lr, long_step, xi: gap * long_step / 0.49 } }),
+        (0.01f64..2.0, 0.0f64..1.0, 0.0f64..0.99, 0.1f64..10.0).prop_map(|(lr, alpha, beta, gamma)| Method::Sp {
+            lr,
+            alpha,
+            beta,
+            gamma
+        }),
     ]
 }
 

@@ -81,11 +81,8 @@ fn files_and_data() {
     let cov = |a: &dyn Fn(&(f64, f64)) -> f64, b: &dyn Fn(&(f64, f64)) -> f64| {
         rows.iter().map(|r| a(r) * b(r)).sum::<f64>() / (n - 1.0)
     };
-    let (sxx, syy, sxy) = (
-        cov(&|r| r.0 - mx, &|r| r.0 - mx),
-        cov(&|r| r.1 - my, &|r| r.1 - my),
-        cov(&|r| r.0 - mx, &|r| r.1 - my),
-    );
+    let (sxx, syy, sxy) =
+        (cov(&|r| r.0 - mx, &|r| r.0 - mx), cov(&|r| r.1 - my, &|r| r.1 - my), cov(&|r| r.0 - mx, &|r| r.1 - my));
     let (t, det) = (sxx + syy, sxx * syy - sxy * sxy);
     let disc = (t * t / 4.0 - det).sqrt();
     let s: Spectrum = format!("data:{}", csv.display()).parse().unwrap();

@@ -1,0 +1,183 @@
+//! Many independent runs in parallel (rayon). Run r draws from its own PCG stream seeded by
+//! (seed, r), and runs are reduced in index order, so every output is byte-identical at any
+//! thread count. Divergent runs are counted and left out of the statistics, never averaged in.
+
+use crate::Rng;
+use crate::problem::Problem;
+use crate::run::{Trajectory, run};
+use rand::SeedableRng;
+use rayon::prelude::*;
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+use theory::Method;
+
+/// What to simulate.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EnsembleConfig {
+    pub runs: usize,
+    pub steps: usize,
+    /// Sorted step indices at which losses are recorded (0 included).
+    pub checkpoints: Vec<usize>,
+    pub seed: u64,
+    /// Target for the per-run iterations to target: loss <= eps loss_0.
+    pub eps: f64,
+}
+
+impl EnsembleConfig {
+    /// `count` checkpoints spread evenly over 0..=steps.
+    pub fn even_checkpoints(steps: usize, count: usize) -> Vec<usize> {
+        let count = count.clamp(2, steps + 1);
+        let mut c: Vec<usize> = (0..count).map(|i| (i * steps + (count - 1) / 2) / (count - 1)).collect();
+        c.dedup();
+        c
+    }
+}
+
+/// Statistics of the loss at one checkpoint over the runs alive there.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Checkpoint {
+    pub step: usize,
+    /// Runs that had not diverged by this step.
+    pub alive: usize,
+    pub mean: f64,
+    /// Standard error of the mean.
+    pub se: f64,
+    pub q10: f64,
+    pub q50: f64,
+    pub q90: f64,
+}
+
+/// The empirical per-step rate of the mean loss with a 95 % confidence interval.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct RateFit {
+    pub rate: f64,
+    pub ci: [f64; 2],
+    /// Checkpoint indices of the fitting window.
+    pub window: [usize; 2],
+}
+
+/// The result of an ensemble.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ensemble {
+    pub checkpoints: Vec<Checkpoint>,
+    /// Per run: iterations to target (None if not reached or diverged).
+    pub hits: Vec<Option<usize>>,
+    pub diverged_runs: usize,
+    /// Losses at the checkpoints, run by run (shorter rows for diverged runs).
+    losses: Vec<Vec<f64>>,
+}
+
+/// The seed of run `r`: SplitMix64 of (seed, r), so streams differ for every pair.
+fn run_seed(seed: u64, r: u64) -> u64 {
+    let mix = |mut z: u64| {
+        z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    mix(seed ^ mix(r))
+}
+
+/// Runs `config.runs` independent trajectories of `method` on `problem`.
+pub fn ensemble(problem: &dyn Problem, method: &Method, config: &EnsembleConfig) -> Ensemble {
+    let trajectories: Vec<Trajectory> = (0..config.runs)
+        .into_par_iter()
+        .map(|r| {
+            let mut rng = Rng::seed_from_u64(run_seed(config.seed, r as u64));
+            let e0 = problem.initial_error(&mut rng);
+            run(problem, method, e0, config.steps, &config.checkpoints, config.eps, &mut rng)
+        })
+        .collect();
+    let checkpoints = config
+        .checkpoints
+        .iter()
+        .enumerate()
+        .map(|(k, &step)| {
+            let mut values: Vec<f64> = trajectories.iter().filter_map(|t| t.losses.get(k).copied()).collect();
+            statistics(step, &mut values)
+        })
+        .collect();
+    Ensemble {
+        checkpoints,
+        hits: trajectories.iter().map(|t| t.hit).collect(),
+        diverged_runs: trajectories.iter().filter(|t| t.diverged_at.is_some()).count(),
+        losses: trajectories.into_iter().map(|t| t.losses).collect(),
+    }
+}
+
+fn statistics(step: usize, values: &mut [f64]) -> Checkpoint {
+    let n = values.len();
+    if n == 0 {
+        return Checkpoint {
+            step,
+            alive: 0,
+            mean: f64::NAN,
+            se: f64::NAN,
+            q10: f64::NAN,
+            q50: f64::NAN,
+            q90: f64::NAN,
+        };
+    }
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let var = if n > 1 { values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64 } else { 0.0 };
+    values.sort_by(f64::total_cmp);
+    let q = |p: f64| {
+        let pos = p * (n - 1) as f64;
+        let (i, frac) = (pos.floor() as usize, pos.fract());
+        values[i] + frac * (values[(i + 1).min(n - 1)] - values[i])
+    };
+    Checkpoint { step, alive: n, mean, se: (var / n as f64).sqrt(), q10: q(0.1), q50: q(0.5), q90: q(0.9) }
+}
+
+impl Ensemble {
+    /// The last recorded loss of every run that never diverged.
+    pub fn final_losses(&self) -> Vec<f64> {
+        self.survivors().filter_map(|l| l.last().copied()).collect()
+    }
+
+    /// Runs that never diverged.
+    fn survivors(&self) -> impl Iterator<Item = &Vec<f64>> {
+        let full = self.checkpoints.len();
+        self.losses.iter().filter(move |l| l.len() == full)
+    }
+
+    /// The per-step rate of the mean loss over checkpoints `window = [k0, k1]`: the least-squares
+    /// slope of ln(mean loss) against the step, exponentiated. Its 95 % interval comes from a
+    /// delete-one-group jackknife over `groups` contiguous groups of surviving runs (runs are
+    /// independent; checkpoints of one run are not) with Student-t quantiles on groups - 1
+    /// degrees of freedom. None when fewer than 2 checkpoints or groups are available.
+    pub fn fit_rate(&self, window: [usize; 2], groups: usize) -> Option<RateFit> {
+        let [k0, k1] = window;
+        let runs: Vec<&Vec<f64>> = self.survivors().collect();
+        if k1 <= k0 || k1 >= self.checkpoints.len() || groups < 2 || runs.len() < groups {
+            return None;
+        }
+        let steps: Vec<f64> = self.checkpoints[k0..=k1].iter().map(|c| c.step as f64).collect();
+        let slope_without = |skip: Option<usize>| {
+            let chosen: Vec<&&Vec<f64>> = runs
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| skip != Some(i * groups / runs.len()))
+                .map(|(_, r)| r)
+                .collect();
+            let log_mean: Vec<f64> =
+                (k0..=k1).map(|k| (chosen.iter().map(|r| r[k]).sum::<f64>() / chosen.len() as f64).ln()).collect();
+            least_squares_slope(&steps, &log_mean)
+        };
+        let full = slope_without(None);
+        let partial: Vec<f64> = (0..groups).map(|g| slope_without(Some(g))).collect();
+        let mean = partial.iter().sum::<f64>() / groups as f64;
+        let var = (groups - 1) as f64 / groups as f64 * partial.iter().map(|s| (s - mean).powi(2)).sum::<f64>();
+        let t = StudentsT::new(0.0, 1.0, (groups - 1) as f64).ok()?.inverse_cdf(0.975);
+        let half = t * var.sqrt();
+        Some(RateFit { rate: full.exp(), ci: [(full - half).exp(), (full + half).exp()], window })
+    }
+}
+
+fn least_squares_slope(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+    sxy / sxx
+}

@@ -1,7 +1,7 @@
 //! Argument types shared by the subcommands.
 
-use anyhow::Result;
-use theory::{Family, Spectrum, Target};
+use anyhow::{Result, bail};
+use theory::{Family, Method, Predictions, Spectrum, Target};
 
 /// `--spectrum SPEC` (see `theory::spec` for the grammar).
 pub fn spectrum(spec: &str) -> Result<Spectrum> {
@@ -69,4 +69,81 @@ impl From<ObjectiveArg> for theory::Objective {
             ObjectiveArg::Target => theory::Objective::Target,
         }
     }
+}
+
+/// The method and its hyperparameters (THEORY.md §3), shared by `predict` and `simulate`.
+#[derive(clap::Args)]
+pub struct MethodArgs {
+    /// sgd | hb | nag | asgd | sp (sp without parameters uses the closed-form accelerated rule).
+    #[arg(long, value_parser = family)]
+    pub method: Family,
+    /// Classical learning rate (THEORY.md §3).
+    #[arg(long, value_parser = number, allow_negative_numbers = true)]
+    pub lr: Option<f64>,
+    /// Classical momentum b of heavy ball / Nesterov: x' = x - lr g + b (x - x_prev).
+    #[arg(long, value_parser = number, allow_negative_numbers = true)]
+    pub momentum: Option<f64>,
+    /// ASGD long step (kappa_l).
+    #[arg(long, value_parser = number, allow_negative_numbers = true)]
+    pub long_step: Option<f64>,
+    /// ASGD statistical advantage xi.
+    #[arg(long, value_parser = number, allow_negative_numbers = true)]
+    pub xi: Option<f64>,
+    /// Sketch-and-project alpha.
+    #[arg(long, value_parser = number, allow_negative_numbers = true)]
+    pub alpha: Option<f64>,
+    /// Sketch-and-project beta.
+    #[arg(long, value_parser = number, allow_negative_numbers = true)]
+    pub beta: Option<f64>,
+    /// Sketch-and-project gamma.
+    #[arg(long, value_parser = number, allow_negative_numbers = true)]
+    pub gamma: Option<f64>,
+}
+
+impl MethodArgs {
+    /// Whether any hyperparameter was given.
+    pub fn any_given(&self) -> bool {
+        [self.lr, self.momentum, self.long_step, self.xi, self.alpha, self.beta, self.gamma].iter().any(Option::is_some)
+    }
+
+    /// The validated method; `sp` without parameters is the closed-form rule of `predicted`.
+    pub fn build(&self, predicted: &Predictions) -> Result<Method> {
+        Ok(method_from_args(self, predicted)?.validated()?)
+    }
+}
+
+/// The method from explicit hyperparameters; each family takes exactly its own.
+fn method_from_args(a: &MethodArgs, predicted: &Predictions) -> Result<Method> {
+    let given = [
+        ("--lr", a.lr),
+        ("--momentum", a.momentum),
+        ("--long-step", a.long_step),
+        ("--xi", a.xi),
+        ("--alpha", a.alpha),
+        ("--beta", a.beta),
+        ("--gamma", a.gamma),
+    ];
+    let needed: &[&str] = match a.method {
+        Family::Sgd => &["--lr"],
+        Family::Hb | Family::Nag => &["--lr", "--momentum"],
+        Family::Asgd => &["--lr", "--long-step", "--xi"],
+        Family::Sp => &["--lr", "--alpha", "--beta", "--gamma"],
+    };
+    if let Some((name, _)) = given.iter().find(|(n, v)| v.is_some() && !needed.contains(n)) {
+        bail!("{name} does not apply to {}", a.method);
+    }
+    if a.method == Family::Sp && given.iter().all(|(_, v)| v.is_none()) {
+        return Ok(predicted.sketch_project());
+    }
+    if let Some(missing) = needed.iter().find(|n| given.iter().any(|(g, v)| g == *n && v.is_none())) {
+        bail!("{} needs {missing} (or use --tune)", a.method);
+    }
+    let v = |x: Option<f64>| x.expect("checked above");
+    Ok(match a.method {
+        Family::Sgd => Method::Sgd { lr: v(a.lr) },
+        Family::Hb => Method::Hb { lr: v(a.lr), momentum: v(a.momentum) },
+        Family::Nag => Method::Nag { lr: v(a.lr), momentum: v(a.momentum) },
+        Family::Asgd => Method::Asgd { lr: v(a.lr), long_step: v(a.long_step), xi: v(a.xi) },
+        Family::Sp => Method::Sp { lr: v(a.lr), alpha: v(a.alpha), beta: v(a.beta), gamma: v(a.gamma) },
+    })
 }

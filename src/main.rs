@@ -5,6 +5,7 @@ mod args;
 mod output;
 mod phase;
 mod predict;
+mod simulate;
 mod spectrum;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,8 @@ enum Command {
     Predict(predict::Args),
     /// Tuned phase diagram over batch sizes: T(B), B T(B), CE(B), saturation batch per method.
     Phase(phase::Args),
+    /// Monte-Carlo runs on Gaussian regression beside the exact theory.
+    Simulate(simulate::Args),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         Command::Spectrum(a) => spectrum::run(a),
         Command::Predict(a) => predict::run(a),
         Command::Phase(a) => phase::run(a),
+        Command::Simulate(a) => simulate::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,7 +1,7 @@
 //! `momlab predict`: the exact rate and iteration counts of one method at one batch size, with
 //! the closed-form predictions of THEORY.md §5.
 
-use crate::args::{self, ObjectiveArg, TargetArgs};
+use crate::args::{self, MethodArgs, ObjectiveArg, TargetArgs};
 use crate::output::{self, cell};
 use anyhow::{Result, bail};
 use serde::Serialize;
@@ -12,33 +12,11 @@ pub struct Args {
     /// Spectrum specification, e.g. power:d=1000,a=1.0.
     #[arg(long)]
     spectrum: String,
-    /// sgd | hb | nag | asgd | sp (sp without parameters uses the closed-form accelerated rule).
-    #[arg(long, value_parser = args::family)]
-    method: Family,
+    #[command(flatten)]
+    method: MethodArgs,
     /// Batch size (integer >= 1, or inf).
     #[arg(long, value_parser = args::batch)]
     batch: f64,
-    /// Classical learning rate (THEORY.md §3).
-    #[arg(long, value_parser = args::number, allow_negative_numbers = true)]
-    lr: Option<f64>,
-    /// Classical momentum b of heavy ball / Nesterov: x' = x - lr g + b (x - x_prev).
-    #[arg(long, value_parser = args::number, allow_negative_numbers = true)]
-    momentum: Option<f64>,
-    /// ASGD long step (kappa_l).
-    #[arg(long, value_parser = args::number, allow_negative_numbers = true)]
-    long_step: Option<f64>,
-    /// ASGD statistical advantage xi.
-    #[arg(long, value_parser = args::number, allow_negative_numbers = true)]
-    xi: Option<f64>,
-    /// Sketch-and-project alpha.
-    #[arg(long, value_parser = args::number, allow_negative_numbers = true)]
-    alpha: Option<f64>,
-    /// Sketch-and-project beta.
-    #[arg(long, value_parser = args::number, allow_negative_numbers = true)]
-    beta: Option<f64>,
-    /// Sketch-and-project gamma.
-    #[arg(long, value_parser = args::number, allow_negative_numbers = true)]
-    gamma: Option<f64>,
     /// Choose the hyperparameters that minimise the objective.
     #[arg(long)]
     tune: bool,
@@ -74,17 +52,17 @@ pub fn run(a: Args) -> Result<()> {
     let target = a.target.target()?;
     let predicted = Predictions::new(&spectrum, a.batch);
     let (method, evaluations) = if a.tune {
-        if [a.lr, a.momentum, a.long_step, a.xi, a.alpha, a.beta, a.gamma].iter().any(Option::is_some) {
+        if a.method.any_given() {
             bail!("--tune chooses the hyperparameters: do not also pass them");
         }
-        let tuned = tune(&spectrum, a.method, a.batch, a.objective.into(), target)?;
+        let tuned = tune(&spectrum, a.method.method, a.batch, a.objective.into(), target)?;
         (tuned.method, Some(tuned.evaluations))
     } else {
-        (method_from_args(&a, &predicted)?.validated()?, None)
+        (a.method.build(&predicted)?, None)
     };
     let assessment = Assessment::new(&spectrum, &method, a.batch, target, true);
     let report = Report {
-        method: a.method,
+        method: a.method.method,
         batch: a.batch,
         lr: method.lr(),
         momentum: method.momentum(),
@@ -119,40 +97,4 @@ pub fn run(a: Args) -> Result<()> {
         predicted.l_b, predicted.eta_b, predicted.b_sgd, predicted.b_hb
     );
     Ok(())
-}
-
-/// The method from explicit hyperparameters; each family takes exactly its own.
-fn method_from_args(a: &Args, predicted: &Predictions) -> Result<Method> {
-    let given = [
-        ("--lr", a.lr),
-        ("--momentum", a.momentum),
-        ("--long-step", a.long_step),
-        ("--xi", a.xi),
-        ("--alpha", a.alpha),
-        ("--beta", a.beta),
-        ("--gamma", a.gamma),
-    ];
-    let needed: &[&str] = match a.method {
-        Family::Sgd => &["--lr"],
-        Family::Hb | Family::Nag => &["--lr", "--momentum"],
-        Family::Asgd => &["--lr", "--long-step", "--xi"],
-        Family::Sp => &["--lr", "--alpha", "--beta", "--gamma"],
-    };
-    if let Some((name, _)) = given.iter().find(|(n, v)| v.is_some() && !needed.contains(n)) {
-        bail!("{name} does not apply to {}", a.method);
-    }
-    if a.method == Family::Sp && given.iter().all(|(_, v)| v.is_none()) {
-        return Ok(predicted.sketch_project());
-    }
-    if let Some(missing) = needed.iter().find(|n| given.iter().any(|(g, v)| g == *n && v.is_none())) {
-        bail!("{} needs {missing} (or use --tune)", a.method);
-    }
-    let v = |x: Option<f64>| x.expect("checked above");
-    Ok(match a.method {
-        Family::Sgd => Method::Sgd { lr: v(a.lr) },
-        Family::Hb => Method::Hb { lr: v(a.lr), momentum: v(a.momentum) },
-        Family::Nag => Method::Nag { lr: v(a.lr), momentum: v(a.momentum) },
-        Family::Asgd => Method::Asgd { lr: v(a.lr), long_step: v(a.long_step), xi: v(a.xi) },
-        Family::Sp => Method::Sp { lr: v(a.lr), alpha: v(a.alpha), beta: v(a.beta), gamma: v(a.gamma) },
-    })
 }

@@ -94,6 +94,51 @@ fn phase_csv_and_json_contract() {
 }
 
 #[test]
+fn simulate_json_contract_and_reproducibility() {
+    let args = [
+        "simulate",
+        "--spectrum",
+        "uniform:d=5,lo=0.2,hi=1",
+        "--method",
+        "nag",
+        "--lr",
+        "0.1",
+        "--momentum",
+        "0.5",
+        "--batch",
+        "4",
+        "--steps",
+        "200",
+        "--runs",
+        "800",
+        "--seed",
+        "3",
+        "--checkpoints",
+        "21",
+        "--json",
+    ];
+    let v = json(&args);
+    for key in
+        ["empirical_rate", "rate_ci", "theory_rate", "mean_loss_final", "theory_loss_final", "diverged_runs", "runs"]
+    {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    assert_eq!(v["runs"], 800);
+    assert_eq!(v["diverged_runs"], 0);
+    let (mean, se, exact) = (
+        v["mean_loss_final"].as_f64().unwrap(),
+        v["se_loss_final"].as_f64().unwrap(),
+        v["theory_loss_final"].as_f64().unwrap(),
+    );
+    assert!((mean - exact).abs() < 4.0 * se, "{mean} ± {se} vs {exact}");
+    let ci: Vec<f64> = v["rate_ci"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+    let theory = v["theory_rate"].as_f64().unwrap();
+    assert!(ci[0] <= theory && theory <= ci[1], "{ci:?} vs {theory}");
+    // Same seed, same bytes.
+    assert_eq!(momlab(&args).stdout, momlab(&args).stdout);
+}
+
+#[test]
 fn help_and_version_succeed() {
     assert!(momlab(&["--help"]).status.success());
     assert!(momlab(&["--version"]).status.success());
@@ -163,6 +208,64 @@ fn bad_input_is_one_line_and_exit_code_2() {
             "cannot write",
         ),
         (vec!["frobnicate".into()], "unrecognized subcommand"),
+        (
+            [
+                "simulate",
+                "--spectrum",
+                "power:d=5,a=1",
+                "--method",
+                "sgd",
+                "--lr",
+                "0.1",
+                "--batch",
+                "inf",
+                "--steps",
+                "10",
+            ]
+            .map(String::from)
+            .to_vec(),
+            "finite --batch",
+        ),
+        (
+            [
+                "simulate",
+                "--spectrum",
+                "power:d=5,a=1",
+                "--method",
+                "sgd",
+                "--lr",
+                "0.1",
+                "--batch",
+                "2",
+                "--steps",
+                "10",
+                "--runs",
+                "1",
+            ]
+            .map(String::from)
+            .to_vec(),
+            "--runs >= 2",
+        ),
+        (
+            [
+                "simulate",
+                "--spectrum",
+                "power:d=5,a=1",
+                "--method",
+                "sgd",
+                "--lr",
+                "0.1",
+                "--batch",
+                "2",
+                "--steps",
+                "10",
+                "--sampler",
+                "exact",
+            ]
+            .map(String::from)
+            .to_vec(),
+            "unknown sampler 'exact'",
+        ),
     ];
     for (args, expected) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -71,7 +71,21 @@ impl From<ObjectiveArg> for theory::Objective {
     }
 }
 
-/// The method and its hyperparameters (THEORY.md §3), shared by `predict` and `simulate`.
+/// A spectrum, a method with its hyperparameters and a batch size: what `predict` and `simulate`
+/// both act on.
+#[derive(clap::Args)]
+pub struct CaseArgs {
+    /// Spectrum specification, e.g. power:d=1000,a=1.0.
+    #[arg(long)]
+    pub spectrum: String,
+    #[command(flatten)]
+    pub method: MethodArgs,
+    /// Batch size: an integer >= 1 (`predict` also takes inf, the full batch).
+    #[arg(long, value_parser = batch)]
+    pub batch: f64,
+}
+
+/// The method and its hyperparameters (THEORY.md §3).
 #[derive(clap::Args)]
 pub struct MethodArgs {
     /// sgd | hb | nag | asgd | sp (sp without parameters uses the closed-form accelerated rule).

@@ -105,14 +105,7 @@ pub fn run(a: Args) -> Result<()> {
     bar.finish_and_clear();
     let rows: Vec<CsvRow> = diagram.rows.iter().map(CsvRow::from).collect();
     if let Some(path) = &a.csv {
-        output::write_atomically(path, |w| {
-            let mut writer = csv::Writer::from_writer(w);
-            for row in &rows {
-                writer.serialize(row)?;
-            }
-            writer.flush()?;
-            Ok(())
-        })?;
+        output::write_csv(path, &rows)?;
     }
     let summary = spectrum.summary();
     if a.json {

@@ -1,7 +1,7 @@
 //! `momlab predict`: the exact rate and iteration counts of one method at one batch size, with
 //! the closed-form predictions of THEORY.md §5.
 
-use crate::args::{self, MethodArgs, ObjectiveArg, TargetArgs};
+use crate::args::{self, CaseArgs, ObjectiveArg, TargetArgs};
 use crate::output::{self, cell};
 use anyhow::{Result, bail};
 use serde::Serialize;
@@ -9,14 +9,8 @@ use theory::{Assessment, Family, Method, Objective, Predictions, SpectrumSummary
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Spectrum specification, e.g. power:d=1000,a=1.0.
-    #[arg(long)]
-    spectrum: String,
     #[command(flatten)]
-    method: MethodArgs,
-    /// Batch size (integer >= 1, or inf).
-    #[arg(long, value_parser = args::batch)]
-    batch: f64,
+    case: CaseArgs,
     /// Choose the hyperparameters that minimise the objective.
     #[arg(long)]
     tune: bool,
@@ -48,22 +42,22 @@ struct Report {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let spectrum = args::spectrum(&a.spectrum)?;
+    let spectrum = args::spectrum(&a.case.spectrum)?;
     let target = a.target.target()?;
-    let predicted = Predictions::new(&spectrum, a.batch);
+    let predicted = Predictions::new(&spectrum, a.case.batch);
     let (method, evaluations) = if a.tune {
-        if a.method.any_given() {
+        if a.case.method.any_given() {
             bail!("--tune chooses the hyperparameters: do not also pass them");
         }
-        let tuned = tune(&spectrum, a.method.method, a.batch, a.objective.into(), target)?;
+        let tuned = tune(&spectrum, a.case.method.method, a.case.batch, a.objective.into(), target)?;
         (tuned.method, Some(tuned.evaluations))
     } else {
-        (a.method.build(&predicted)?, None)
+        (a.case.method.build(&predicted)?, None)
     };
-    let assessment = Assessment::new(&spectrum, &method, a.batch, target, true);
+    let assessment = Assessment::new(&spectrum, &method, a.case.batch, target, true);
     let report = Report {
-        method: a.method.method,
-        batch: a.batch,
+        method: a.case.method.method,
+        batch: a.case.batch,
         lr: method.lr(),
         momentum: method.momentum(),
         parameters: method,
@@ -79,7 +73,7 @@ pub fn run(a: Args) -> Result<()> {
         return output::print_json(&report);
     }
     println!("method      {method:?}");
-    println!("batch       {}", a.batch);
+    println!("batch       {}", a.case.batch);
     if assessment.diverged {
         println!("rate        {} (diverged: E[loss] grows)", assessment.rate);
         return Ok(());

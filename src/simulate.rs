@@ -1,7 +1,7 @@
 //! `momlab simulate`: Monte-Carlo runs of a method on Gaussian regression, beside the exact
 //! theory curve and rate.
 
-use crate::args::{self, MethodArgs};
+use crate::args::{self, CaseArgs};
 use crate::output;
 use anyhow::{Result, bail};
 use serde::Serialize;
@@ -10,14 +10,8 @@ use theory::{Family, GaussianDynamics, Moments, Predictions, rate};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Spectrum specification, e.g. power:d=1000,a=1.0.
-    #[arg(long)]
-    spectrum: String,
     #[command(flatten)]
-    method: MethodArgs,
-    /// Batch size (integer >= 1).
-    #[arg(long, value_parser = args::batch)]
-    batch: f64,
+    case: CaseArgs,
     /// Steps per run.
     #[arg(long)]
     steps: usize,
@@ -81,8 +75,8 @@ struct Summary {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let spectrum = args::spectrum(&a.spectrum)?;
-    if a.batch.is_infinite() {
+    let spectrum = args::spectrum(&a.case.spectrum)?;
+    if a.case.batch.is_infinite() {
         bail!("simulate needs a finite --batch");
     }
     if a.steps == 0 || a.runs < 2 || a.checkpoints < 2 {
@@ -91,8 +85,8 @@ pub fn run(a: Args) -> Result<()> {
     if !(a.eps > 0.0 && a.eps < 1.0) {
         bail!("--target must be in (0, 1), got {}", a.eps);
     }
-    let batch = a.batch as usize;
-    let method = a.method.build(&Predictions::new(&spectrum, a.batch))?;
+    let batch = a.case.batch as usize;
+    let method = a.case.method.build(&Predictions::new(&spectrum, a.case.batch))?;
     let config = EnsembleConfig {
         runs: a.runs,
         steps: a.steps,
@@ -102,7 +96,7 @@ pub fn run(a: Args) -> Result<()> {
     };
     let e = ensemble(&GaussianRegression::new(&spectrum, batch, a.sampler), &method, &config);
     let exact =
-        GaussianDynamics::new(&spectrum, &method, a.batch).loss_curve(Moments::isotropic(spectrum.d()), a.steps);
+        GaussianDynamics::new(&spectrum, &method, a.case.batch).loss_curve(Moments::isotropic(spectrum.d()), a.steps);
     let theory_at = |step: usize| exact.get(step).copied().unwrap_or(f64::INFINITY);
     let n = e.checkpoints.len();
     let fit = e.fit_rate([n / 2, n - 1], 20);
@@ -123,17 +117,10 @@ pub fn run(a: Args) -> Result<()> {
         })
         .collect();
     if let Some(path) = &a.csv {
-        output::write_atomically(path, |w| {
-            let mut writer = csv::Writer::from_writer(w);
-            for row in &rows {
-                writer.serialize(row)?;
-            }
-            writer.flush()?;
-            Ok(())
-        })?;
+        output::write_csv(path, &rows)?;
     }
     let summary = Summary {
-        method: a.method.method,
+        method: a.case.method.method,
         batch,
         parameters: method,
         sampler: a.sampler,
@@ -142,7 +129,7 @@ pub fn run(a: Args) -> Result<()> {
         seed: a.seed,
         empirical_rate: fit.map(|f| f.rate),
         rate_ci: fit.map(|f| f.ci),
-        theory_rate: rate(&spectrum, &method, a.batch).rho,
+        theory_rate: rate(&spectrum, &method, a.case.batch).rho,
         mean_loss_final: last.map(|c| c.mean),
         se_loss_final: last.map(|c| c.se),
         theory_loss_final: theory_at(a.steps),

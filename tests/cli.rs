@@ -164,6 +164,10 @@ fn bad_input_is_one_line_and_exit_code_2() {
         v.extend(extra.iter().map(|s| s.to_string()));
         v
     };
+    let simulate = |extra: &[&str]| -> Vec<String> {
+        let base = ["simulate", "--spectrum", "power:d=5,a=1", "--method", "sgd", "--lr", "0.1", "--steps", "10"];
+        base.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
     let cases: Vec<(Vec<String>, &str)> = vec![
         (vec!["spectrum".into(), "--spectrum".into(), "gauss:d=3".into()], "unknown spectrum family"),
         (vec!["spectrum".into(), "--spectrum".into(), "power:d=0,a=1".into()], "d must be >= 1"),
@@ -208,64 +212,9 @@ fn bad_input_is_one_line_and_exit_code_2() {
             "cannot write",
         ),
         (vec!["frobnicate".into()], "unrecognized subcommand"),
-        (
-            [
-                "simulate",
-                "--spectrum",
-                "power:d=5,a=1",
-                "--method",
-                "sgd",
-                "--lr",
-                "0.1",
-                "--batch",
-                "inf",
-                "--steps",
-                "10",
-            ]
-            .map(String::from)
-            .to_vec(),
-            "finite --batch",
-        ),
-        (
-            [
-                "simulate",
-                "--spectrum",
-                "power:d=5,a=1",
-                "--method",
-                "sgd",
-                "--lr",
-                "0.1",
-                "--batch",
-                "2",
-                "--steps",
-                "10",
-                "--runs",
-                "1",
-            ]
-            .map(String::from)
-            .to_vec(),
-            "--runs >= 2",
-        ),
-        (
-            [
-                "simulate",
-                "--spectrum",
-                "power:d=5,a=1",
-                "--method",
-                "sgd",
-                "--lr",
-                "0.1",
-                "--batch",
-                "2",
-                "--steps",
-                "10",
-                "--sampler",
-                "exact",
-            ]
-            .map(String::from)
-            .to_vec(),
-            "unknown sampler 'exact'",
-        ),
+        (simulate(&["--batch", "inf"]), "finite --batch"),
+        (simulate(&["--batch", "2", "--runs", "1"]), "--runs >= 2"),
+        (simulate(&["--batch", "2", "--sampler", "exact"]), "unknown sampler 'exact'"),
     ];
     for (args, expected) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -4,8 +4,10 @@
 use crate::Rng;
 use crate::sampler::{GaussianBatch, Sampler};
 use rand::RngExt;
+use rand::distr::weighted::WeightedIndex;
 use rand_distr::StandardNormal;
 use theory::Spectrum;
+use theory::finite_sum::{FiniteSum, Sampling};
 
 /// A problem the simulator can run a method on.
 pub trait Problem: Sync {
@@ -55,5 +57,68 @@ impl Problem for GaussianRegression {
 
     fn gradient(&self, e: &[f64], rng: &mut Rng, g: &mut [f64], scratch: &mut [f64]) {
         self.batch.apply(e, rng, g, scratch);
+    }
+}
+
+/// A finite-sum problem (randomized Kaczmarz, coordinate descent; THEORY.md §2, §6): each step
+/// averages B rank-one atoms u_k v_k^T of `theory::finite_sum::FiniteSum`, drawn as that module
+/// defines (with replacement from p; without, B distinct uniform atoms weighted n p_k).
+#[derive(Clone, Debug)]
+pub struct FiniteSumProblem {
+    sum: FiniteSum,
+    batch: usize,
+    sampling: Sampling,
+    index: WeightedIndex<f64>,
+}
+
+impl FiniteSumProblem {
+    /// The problem; fails when the batch cannot be drawn (0, or more atoms than exist without
+    /// replacement).
+    pub fn new(sum: FiniteSum, batch: usize, sampling: Sampling) -> theory::Result<Self> {
+        sum.check_batch(batch, sampling)?;
+        let index = WeightedIndex::new(sum.probabilities())
+            .map_err(|e| theory::Error::Invalid(format!("atom probabilities: {e}")))?;
+        Ok(FiniteSumProblem { sum, batch, sampling, index })
+    }
+
+    fn add_atom(&self, k: usize, weight: f64, e: &[f64], g: &mut [f64]) {
+        let (u, v) = self.sum.atom(k);
+        let dot: f64 = v.iter().zip(e).map(|(a, b)| a * b).sum();
+        let scale = weight * dot;
+        for (gi, ui) in g.iter_mut().zip(u.iter()) {
+            *gi += scale * ui;
+        }
+    }
+}
+
+impl Problem for FiniteSumProblem {
+    fn dim(&self) -> usize {
+        self.sum.dim()
+    }
+
+    fn loss(&self, e: &[f64]) -> f64 {
+        let l = self.sum.loss_matrix();
+        let d = e.len();
+        0.5 * (0..d).map(|i| e[i] * (0..d).map(|j| l[(i, j)] * e[j]).sum::<f64>()).sum::<f64>()
+    }
+
+    fn gradient(&self, e: &[f64], rng: &mut Rng, g: &mut [f64], _scratch: &mut [f64]) {
+        g.fill(0.0);
+        match self.sampling {
+            Sampling::WithReplacement => {
+                for _ in 0..self.batch {
+                    let k = rng.sample(&self.index);
+                    self.add_atom(k, 1.0, e, g);
+                }
+            }
+            Sampling::WithoutReplacement => {
+                let n = self.sum.len();
+                for k in rand::seq::index::sample(rng, n, self.batch) {
+                    self.add_atom(k, n as f64 * self.sum.probabilities()[k], e, g);
+                }
+            }
+        }
+        let inv = 1.0 / self.batch as f64;
+        g.iter_mut().for_each(|x| *x *= inv);
     }
 }

@@ -51,27 +51,14 @@ pub fn spectral_radius(m: &DMatrix<f64>) -> f64 {
     f.eigenvalues().expect("dense eigen-solve of a finite matrix").iter().map(|z| z.norm()).fold(0.0, f64::max)
 }
 
-/// E[loss_t], t = 0..=steps, from the full 2d x 2d second moment `sigma0` of z = (z1, z2).
+/// E[loss_t], t = 0..=steps, from the full 2d x 2d second moment `sigma0` of z = (z1, z2), with
+/// the Gaussian fourth moment E[H_B P H_B] = H P H + (H P H + tr(H P) H) / B.
 pub fn loss_curve(spectrum: &Spectrum, method: &Method, batch: f64, sigma0: &DMatrix<f64>, steps: usize) -> Vec<f64> {
-    let t = method.template();
-    let d = spectrum.d();
     let h = DMatrix::from_diagonal(&nalgebra::DVector::from_row_slice(spectrum.eigenvalues()));
-    let eye = DMatrix::<f64>::identity(d, d);
-    let big_m = DMatrix::from_row_slice(2, 2, &[t.m[0][0], t.m[0][1], t.m[1][0], t.m[1][1]]).kronecker(&eye);
-    let big_c = DMatrix::from_row_slice(2, 1, &t.c).kronecker(&eye); // 2d x d
-    let big_a = DMatrix::from_row_slice(1, 2, &t.a).kronecker(&eye); // d x 2d
     let inv_b = noise_weight(batch);
-    let loss = |s: &DMatrix<f64>| 0.5 * (&h * s.view((0, 0), (d, d))).trace();
-    let mut sigma = sigma0.clone();
-    let mut curve = vec![loss(&sigma)];
-    for _ in 0..steps {
-        // z' = (M (x) I) z - (c (x) I) H_B (a^T (x) I) z.
-        let p = &big_a * &sigma * big_a.transpose();
-        let hph = &h * &p * &h;
-        let fourth = &hph + (&hph + &h * (&h * &p).trace()) * inv_b;
-        let cross = &big_m * &sigma * big_a.transpose() * &h * big_c.transpose();
-        sigma = &big_m * &sigma * big_m.transpose() - &cross - cross.transpose() + &big_c * fourth * big_c.transpose();
-        curve.push(loss(&sigma));
-    }
-    curve
+    let fourth = |p: &DMatrix<f64>| {
+        let hph = &h * p * &h;
+        &hph + (&hph + &h * (&h * p).trace()) * inv_b
+    };
+    crate::second_moment::loss_curve(&method.template(), &h, &h, fourth, sigma0, steps)
 }

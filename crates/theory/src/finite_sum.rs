@@ -1,0 +1,190 @@
+//! Finite-sum quadratics in the interpolation regime (THEORY.md §2, §6): one draw is the rank-one
+//! matrix H_hat = u_k v_k^T with probability p_k, a mini-batch averages B draws, and the exact
+//! expected dynamics keep the full 2d x 2d second moment, O(n d^2 + d^3) per step.
+//!
+//! - Randomized Kaczmarz on A w = b: u_k = v_k = a_k / |a_k|, p_k = |a_k|^2 / |A|_F^2, so
+//!   H = A^T A / |A|_F^2 and the loss is 1/2 e^T H e.
+//! - Coordinate descent on a PSD system A w = b: u_k = d e_k, v_k = A^T e_k, p_k = 1/d, so H = A
+//!   and the loss is 1/2 e^T A e.
+//!
+//! Sampling with replacement draws B indices from p. Without replacement draws B distinct
+//! indices uniformly and weights atom k by n p_k, so that E[H_hat] = H still; THEORY.md §6's
+//! finite-population factor (n - B)/(n - 1) is exact for that uniform design (for Kaczmarz rows
+//! of unequal norm it is not exact for non-uniform successive sampling, hence this definition).
+//!
+//! ```text
+//!     E[H_B P H_B^T] = H P H^T + (E_1 - H P H^T) / B            (with replacement)
+//!                    = H P H^T + (E_1' - H P H^T) / B (n-B)/(n-1) (without)
+//!     E_1 = sum_k p_k (v_k^T P v_k) u_k u_k^T,  E_1' = sum_k n p_k^2 (v_k^T P v_k) u_k u_k^T
+//! ```
+
+use crate::error::Result;
+use crate::invalid;
+use crate::method::Method;
+use nalgebra::{DMatrix, DVector};
+use rand::SeedableRng;
+use rand_distr::{Distribution, StandardNormal};
+use serde::Serialize;
+
+/// How a mini-batch of B atoms is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sampling {
+    /// B independent draws from p.
+    WithReplacement,
+    /// B distinct atoms chosen uniformly, atom k weighted n p_k.
+    WithoutReplacement,
+}
+
+/// A finite sum of rank-one atoms u_k v_k^T with probabilities p_k.
+#[derive(Clone, Debug)]
+pub struct FiniteSum {
+    u: Vec<DVector<f64>>,
+    v: Vec<DVector<f64>>,
+    p: Vec<f64>,
+    h: DMatrix<f64>,
+    loss: DMatrix<f64>,
+}
+
+impl FiniteSum {
+    /// Randomized Kaczmarz on the rows of `a` (n x d, no zero row).
+    pub fn kaczmarz(a: &DMatrix<f64>) -> Result<Self> {
+        let frob = a.norm_squared();
+        let rows: Vec<DVector<f64>> = a.row_iter().map(|r| r.transpose()).collect();
+        if let Some(k) = rows.iter().position(|r| !(r.norm() > 0.0 && r.norm().is_finite())) {
+            return Err(invalid!("row {} of the system is zero or not finite", k + 1));
+        }
+        let u: Vec<DVector<f64>> = rows.iter().map(|r| r / r.norm()).collect();
+        let p = rows.iter().map(|r| r.norm_squared() / frob).collect();
+        let h = a.tr_mul(a) / frob;
+        Ok(FiniteSum { v: u.clone(), u, p, loss: h.clone(), h })
+    }
+
+    /// Coordinate descent on the symmetric positive semi-definite `a` (d x d).
+    pub fn coordinate_descent(a: &DMatrix<f64>) -> Result<Self> {
+        let d = a.nrows();
+        if d == 0 || a.ncols() != d || (a - a.transpose()).amax() > 1e-12 * a.amax() {
+            return Err(invalid!("coordinate descent needs a non-empty symmetric matrix"));
+        }
+        let u = (0..d).map(|k| DVector::from_fn(d, |i, _| if i == k { d as f64 } else { 0.0 })).collect();
+        let v = (0..d).map(|k| a.row(k).transpose()).collect();
+        Ok(FiniteSum { u, v, p: vec![1.0 / d as f64; d], h: a.clone(), loss: a.clone() })
+    }
+
+    /// A random consistent system A = U diag(s) V^T (n x d, n >= d) whose A^T A has eigenvalues
+    /// `spectrum` (s_i = sqrt(l_i)); U and V are Haar-orthogonal from the seeded PCG stream.
+    pub fn random_system(n: usize, spectrum: &crate::Spectrum, seed: u64) -> Result<DMatrix<f64>> {
+        let d = spectrum.d();
+        if n < d {
+            return Err(invalid!("a consistent system needs n >= d rows, got n = {n}, d = {d}"));
+        }
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
+        let mut gaussian = |r: usize, c: usize| {
+            DMatrix::<f64>::from_fn(r, c, |_, _| {
+                let z: f64 = StandardNormal.sample(&mut rng);
+                z
+            })
+        };
+        let u = gaussian(n, d).qr().q();
+        let v = gaussian(d, d).qr().q();
+        let s = DMatrix::from_diagonal(&DVector::from_iterator(d, spectrum.eigenvalues().iter().map(|l| l.sqrt())));
+        Ok(u * s * v.transpose())
+    }
+
+    /// A random symmetric positive definite matrix Q diag(l) Q^T with the given eigenvalues.
+    pub fn random_psd(spectrum: &crate::Spectrum, seed: u64) -> DMatrix<f64> {
+        let d = spectrum.d();
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
+        let g = DMatrix::<f64>::from_fn(d, d, |_, _| {
+            let z: f64 = StandardNormal.sample(&mut rng);
+            z
+        });
+        let q = g.qr().q();
+        let l = DMatrix::from_diagonal(&DVector::from_row_slice(spectrum.eigenvalues()));
+        &q * l * q.transpose()
+    }
+
+    /// Dimension d.
+    pub fn dim(&self) -> usize {
+        self.h.nrows()
+    }
+    /// Number of atoms n.
+    pub fn len(&self) -> usize {
+        self.p.len()
+    }
+    /// Always false: a finite sum has at least one atom.
+    pub fn is_empty(&self) -> bool {
+        self.p.is_empty()
+    }
+    /// Atom k as (u_k, v_k).
+    pub fn atom(&self, k: usize) -> (&DVector<f64>, &DVector<f64>) {
+        (&self.u[k], &self.v[k])
+    }
+    /// The probabilities p_k.
+    pub fn probabilities(&self) -> &[f64] {
+        &self.p
+    }
+    /// H = E[H_hat].
+    pub fn hessian(&self) -> &DMatrix<f64> {
+        &self.h
+    }
+    /// The loss is 1/2 e^T L e with this L.
+    pub fn loss_matrix(&self) -> &DMatrix<f64> {
+        &self.loss
+    }
+
+    /// Checks that a batch of `batch` atoms can be drawn.
+    pub fn check_batch(&self, batch: usize, sampling: Sampling) -> Result<()> {
+        if batch == 0 {
+            return Err(invalid!("batch size must be >= 1"));
+        }
+        if sampling == Sampling::WithoutReplacement && batch > self.len() {
+            return Err(invalid!(
+                "batch {batch} is larger than the {} atoms available without replacement",
+                self.len()
+            ));
+        }
+        Ok(())
+    }
+
+    /// E[H_B P H_B^T] for a batch of `batch` atoms.
+    pub fn fourth_moment(&self, p: &DMatrix<f64>, batch: usize, sampling: Sampling) -> DMatrix<f64> {
+        let n = self.len() as f64;
+        let d = self.dim();
+        let mut single = DMatrix::<f64>::zeros(d, d);
+        for k in 0..self.len() {
+            let weight = match sampling {
+                Sampling::WithReplacement => self.p[k],
+                Sampling::WithoutReplacement => n * self.p[k] * self.p[k],
+            };
+            let q = (p * &self.v[k]).dot(&self.v[k]);
+            single.ger(weight * q, &self.u[k], &self.u[k], 1.0);
+        }
+        let hph = &self.h * p * self.h.transpose();
+        let factor = match sampling {
+            Sampling::WithReplacement => 1.0 / batch as f64,
+            Sampling::WithoutReplacement if n > 1.0 => (n - batch as f64) / ((n - 1.0) * batch as f64),
+            Sampling::WithoutReplacement => 0.0,
+        };
+        &hph + (single - &hph) * factor
+    }
+
+    /// E[loss_t], t = 0..=steps, from the 2d x 2d second moment `sigma0` of z = (z1, z2).
+    pub fn loss_curve(
+        &self,
+        method: &Method,
+        batch: usize,
+        sampling: Sampling,
+        sigma0: &DMatrix<f64>,
+        steps: usize,
+    ) -> Result<Vec<f64>> {
+        self.check_batch(batch, sampling)?;
+        let fourth = |p: &DMatrix<f64>| self.fourth_moment(p, batch, sampling);
+        Ok(crate::second_moment::loss_curve(&method.template(), &self.h, &self.loss, fourth, sigma0, steps))
+    }
+}
+
+/// The second moment of z = (e, e) for e ~ N(0, I/d): [[I, I], [I, I]] / d.
+pub fn isotropic_start(d: usize) -> DMatrix<f64> {
+    DMatrix::from_fn(2 * d, 2 * d, |i, j| if i % d == j % d { 1.0 / d as f64 } else { 0.0 })
+}

@@ -128,3 +128,22 @@ fn exact_and_asymptotic_iteration_counts_differ_on_a_power_law() {
     let exact = exact.reached().unwrap() as f64;
     assert!(exact < 0.95 * asymptotic, "exact {exact} asymptotic {asymptotic}");
 }
+
+#[test]
+fn power_iteration_rate_of_the_full_map_equals_the_secular_rate() {
+    // The Gaussian problem through the generic 2d x 2d map: its power-iteration radius must be
+    // the secular rate (the same operator, restricted to the PSD cone).
+    let s: Spectrum = "uniform:d=5,lo=0.2,hi=1".parse().unwrap();
+    let h = DMatrix::from_diagonal(&DVector::from_row_slice(s.eigenvalues()));
+    for m in methods() {
+        let b = 4.0;
+        let fourth = |p: &DMatrix<f64>| {
+            let hph = &h * p * &h;
+            &hph + (&hph + &h * (&h * p).trace()) / b
+        };
+        let map = theory::second_moment::SecondMomentMap::new(&m.template(), &h, fourth);
+        let power = map.spectral_radius(&theory::finite_sum::isotropic_start(5), 1e-14, 1_000_000);
+        let secular = rate(&s, &m, b).rho;
+        assert!((power / secular - 1.0).abs() < 1e-9, "{m:?}: power {power} secular {secular}");
+    }
+}

@@ -129,7 +129,34 @@ fn statistics(step: usize, values: &mut [f64]) -> Checkpoint {
     Checkpoint { step, alive: n, mean, se: (var / n as f64).sqrt(), q10: q(0.1), q50: q(0.5), q90: q(0.9) }
 }
 
+/// The largest deviation of the Monte-Carlo mean from a reference curve, in standard errors.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Deviation {
+    pub step: usize,
+    pub mean: f64,
+    pub se: f64,
+    pub reference: f64,
+    /// (mean - reference) / se.
+    pub z: f64,
+}
+
 impl Ensemble {
+    /// The checkpoint where |mean - reference[step]| / se is largest (reference indexed by step);
+    /// None when no checkpoint has surviving runs. A zero SE counts as the smallest positive one.
+    pub fn worst_deviation(&self, reference: &[f64]) -> Option<Deviation> {
+        self.checkpoints
+            .iter()
+            .filter(|c| c.alive > 0 && c.step < reference.len())
+            .map(|c| Deviation {
+                step: c.step,
+                mean: c.mean,
+                se: c.se,
+                reference: reference[c.step],
+                z: (c.mean - reference[c.step]) / c.se.max(f64::MIN_POSITIVE),
+            })
+            .max_by(|a, b| a.z.abs().total_cmp(&b.z.abs()))
+    }
+
     /// The last recorded loss of every run that never diverged.
     pub fn final_losses(&self) -> Vec<f64> {
         self.survivors().filter_map(|l| l.last().copied()).collect()

@@ -12,7 +12,7 @@ pub mod problem;
 pub mod run;
 pub mod sampler;
 
-pub use ensemble::{Ensemble, EnsembleConfig, RateFit, ensemble};
+pub use ensemble::{Deviation, Ensemble, EnsembleConfig, RateFit, ensemble};
 pub use problem::{FiniteSumProblem, GaussianRegression, Problem};
 pub use sampler::Sampler;
 

@@ -23,17 +23,8 @@ fn check(sum: &FiniteSum, methods: &[Method], batches: &[usize], label: &str) {
                 let e = ensemble(&problem, m, &c);
                 let exact = sum.loss_curve(m, batch, sampling, &isotropic_start(d), steps).unwrap();
                 assert_eq!(e.diverged_runs, 0, "{label} {m:?}");
-                for cp in &e.checkpoints {
-                    let z = (cp.mean - exact[cp.step]) / cp.se;
-                    assert!(
-                        z.abs() < 4.0,
-                        "{label} {sampling:?} {m:?} B={batch} step {}: MC {} ± {} vs exact {} ({z:.2} SE)",
-                        cp.step,
-                        cp.mean,
-                        cp.se,
-                        exact[cp.step]
-                    );
-                }
+                let worst = e.worst_deviation(&exact).unwrap();
+                assert!(worst.z.abs() < 4.0, "{label} {sampling:?} {m:?} B={batch}: {worst:?}");
             }
         }
     }

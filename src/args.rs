@@ -26,10 +26,7 @@ pub fn family(s: &str) -> std::result::Result<Family, String> {
 
 /// A finite number.
 pub fn number(s: &str) -> std::result::Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(x) if x.is_finite() => Ok(x),
-        _ => Err(format!("'{s}' is not a finite number")),
-    }
+    theory::spectrum::parse_number(s)
 }
 
 /// The target options shared by `predict` and `phase`.

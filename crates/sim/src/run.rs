@@ -48,7 +48,7 @@ pub fn run(
     };
     record(0, loss0, &mut out);
     for step in 1..=steps {
-        let point: &[f64] = if single || t.a[1] == 0.0 && t.a[0] == 1.0 {
+        let point: &[f64] = if t.a == [1.0, 0.0] {
             &z1
         } else {
             for ((q, x), y) in query.iter_mut().zip(&z1).zip(&z2) {

@@ -208,7 +208,7 @@ fn read_text(path: &Path) -> Result<String> {
 }
 
 /// Parses one finite number, with a message that names the text.
-pub(crate) fn parse_number(s: &str) -> std::result::Result<f64, String> {
+pub fn parse_number(s: &str) -> std::result::Result<f64, String> {
     match s.parse::<f64>() {
         Ok(x) if x.is_finite() => Ok(x),
         Ok(x) => Err(format!("'{s}' is {x}, not a finite number")),

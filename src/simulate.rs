@@ -143,7 +143,10 @@ pub fn run(a: Args) -> Result<()> {
     }
     println!("{:>8} {:>7} {:>14} {:>12} {:>14}", "step", "alive", "mean loss", "SE", "theory");
     for r in &summary.checkpoints {
-        println!("{:>8} {:>7} {:>14.6e} {:>12.3e} {:>14.6e}", r.step, r.alive, r.mean, r.se, r.theory);
+        // No surviving run: no statistics (never print NaN).
+        let (mean, se) =
+            if r.alive > 0 { (format!("{:.6e}", r.mean), format!("{:.3e}", r.se)) } else { ("-".into(), "-".into()) };
+        println!("{:>8} {:>7} {:>14} {:>12} {:>14.6e}", r.step, r.alive, mean, se, r.theory);
     }
     println!("diverged runs: {} of {}", summary.diverged_runs, summary.runs);
     match (summary.empirical_rate, summary.rate_ci) {

@@ -139,6 +139,33 @@ fn simulate_json_contract_and_reproducibility() {
 }
 
 #[test]
+fn simulate_all_diverged_prints_no_nan() {
+    let out = momlab(&[
+        "simulate",
+        "--spectrum",
+        "power:d=10,a=1",
+        "--method",
+        "hb",
+        "--lr",
+        "3.5",
+        "--momentum",
+        "0.9",
+        "--batch",
+        "1",
+        "--steps",
+        "2000",
+        "--runs",
+        "20",
+        "--checkpoints",
+        "5",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("diverged runs: 20 of 20"), "{text}");
+    assert!(!text.contains("NaN"), "{text}");
+}
+
+#[test]
 fn help_and_version_succeed() {
     assert!(momlab(&["--help"]).status.success());
     assert!(momlab(&["--version"]).status.success());

@@ -68,13 +68,9 @@ impl From<ObjectiveArg> for theory::Objective {
     }
 }
 
-/// A spectrum, a method with its hyperparameters and a batch size: what `predict` and `simulate`
-/// both act on.
+/// A method with its hyperparameters and a batch size: what `predict` and `simulate` both act on.
 #[derive(clap::Args)]
 pub struct CaseArgs {
-    /// Spectrum specification, e.g. power:d=1000,a=1.0.
-    #[arg(long)]
-    pub spectrum: String,
     #[command(flatten)]
     pub method: MethodArgs,
     /// Batch size: an integer >= 1 (`predict` also takes inf, the full batch).

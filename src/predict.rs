@@ -9,6 +9,9 @@ use theory::{Assessment, Family, Method, Objective, Predictions, SpectrumSummary
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// Spectrum specification, e.g. power:d=1000,a=1.0.
+    #[arg(long)]
+    spectrum: String,
     #[command(flatten)]
     case: CaseArgs,
     /// Choose the hyperparameters that minimise the objective.
@@ -42,7 +45,7 @@ struct Report {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let spectrum = args::spectrum(&a.case.spectrum)?;
+    let spectrum = args::spectrum(&a.spectrum)?;
     let target = a.target.target()?;
     let predicted = Predictions::new(&spectrum, a.case.batch);
     let (method, evaluations) = if a.tune {

@@ -1,15 +1,26 @@
-//! `momlab simulate`: Monte-Carlo runs of a method on Gaussian regression, beside the exact
-//! theory curve and rate.
+//! `momlab simulate`: Monte-Carlo runs of a method on a quadratic (Gaussian regression, randomized
+//! Kaczmarz, coordinate descent), beside the exact theory curve and rate.
 
 use crate::args::{self, CaseArgs};
 use crate::output;
 use anyhow::{Result, bail};
 use serde::Serialize;
-use sim::{EnsembleConfig, GaussianRegression, Sampler, ensemble};
-use theory::{Family, GaussianDynamics, Moments, Predictions, rate};
+use sim::{EnsembleConfig, FiniteSumProblem, GaussianRegression, Problem, Sampler, ensemble};
+use theory::finite_sum::{Sampling, isotropic_start};
+use theory::system::{SystemKind, SystemSource};
+use theory::{Family, GaussianDynamics, Method, Moments, Predictions, rate};
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// gaussian (streaming regression, THEORY.md §2), kaczmarz or cd (finite systems, §6).
+    #[arg(long, value_enum, default_value = "gaussian")]
+    problem: ProblemArg,
+    /// Spectrum: of H for gaussian; the eigenvalues a generated --system is built with.
+    #[arg(long)]
+    spectrum: Option<String>,
+    /// The system of kaczmarz/cd: a CSV file of A, or gen[:n=N][,seed=S] (built from --spectrum).
+    #[arg(long)]
+    system: Option<String>,
     #[command(flatten)]
     case: CaseArgs,
     /// Steps per run.
@@ -21,9 +32,12 @@ pub struct Args {
     /// Seed of the whole ensemble (run r uses the stream of (seed, r)).
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// explicit (B d normals per step) or chi2 (d normals per step, THEORY.md §7).
-    #[arg(long, default_value = "chi2")]
-    sampler: Sampler,
+    /// gaussian only: explicit (B d normals per step) or chi2 (d normals, THEORY.md §7) [default: chi2].
+    #[arg(long)]
+    sampler: Option<Sampler>,
+    /// kaczmarz/cd only: draw the B atoms with or without replacement [default: with].
+    #[arg(long, value_enum)]
+    sampling: Option<SamplingArg>,
     /// Number of checkpoints, evenly spaced over 0..=steps.
     #[arg(long, default_value_t = 51)]
     checkpoints: usize,
@@ -36,6 +50,80 @@ pub struct Args {
     /// Print the JSON summary.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum ProblemArg {
+    Gaussian,
+    Kaczmarz,
+    Cd,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum SamplingArg {
+    With,
+    Without,
+}
+
+/// The problem to simulate, with its exact expected loss curve and asymptotic rate.
+struct Setup {
+    problem: Box<dyn Problem>,
+    method: Method,
+    /// E[loss_t], t = 0..=steps, or shorter where the theory diverged to infinity.
+    curve: Vec<f64>,
+    theory_rate: f64,
+    /// Number of atoms of a finite sum.
+    atoms: Option<usize>,
+    sampler: Option<Sampler>,
+    sampling: Option<Sampling>,
+}
+
+impl Setup {
+    fn gaussian(a: &Args, batch: usize) -> Result<Setup> {
+        if a.system.is_some() || a.sampling.is_some() {
+            bail!("--system and --sampling apply to --problem kaczmarz|cd, not gaussian");
+        }
+        let Some(spec) = &a.spectrum else { bail!("--problem gaussian needs --spectrum") };
+        let spectrum = args::spectrum(spec)?;
+        let method = a.case.method.build(&Predictions::new(&spectrum, batch as f64))?;
+        let sampler = a.sampler.unwrap_or(Sampler::ChiSquare);
+        Ok(Setup {
+            problem: Box::new(GaussianRegression::new(&spectrum, batch, sampler)),
+            curve: GaussianDynamics::new(&spectrum, &method, batch as f64)
+                .loss_curve(Moments::isotropic(spectrum.d()), a.steps),
+            theory_rate: rate(&spectrum, &method, batch as f64).rho,
+            method,
+            atoms: None,
+            sampler: Some(sampler),
+            sampling: None,
+        })
+    }
+
+    fn finite_sum(a: &Args, kind: SystemKind, batch: usize) -> Result<Setup> {
+        if a.sampler.is_some() {
+            bail!("--sampler applies to --problem gaussian; finite sums take --sampling with|without");
+        }
+        let Some(system) = &a.system else { bail!("--problem kaczmarz|cd needs --system FILE|gen[:n=N][,seed=S]") };
+        let source: SystemSource = system.parse()?;
+        let spectrum = a.spectrum.as_deref().map(args::spectrum).transpose()?;
+        let sum = source.finite_sum(kind, spectrum.as_ref())?;
+        let sampling = match a.sampling.unwrap_or(SamplingArg::With) {
+            SamplingArg::With => Sampling::WithReplacement,
+            SamplingArg::Without => Sampling::WithoutReplacement,
+        };
+        sum.check_batch(batch, sampling)?;
+        let method = a.case.method.build(&Predictions::new(&sum.spectrum()?, batch as f64))?;
+        Ok(Setup {
+            curve: sum.loss_curve(&method, batch, sampling, &isotropic_start(sum.dim()), a.steps)?,
+            theory_rate: sum.rate(&method, batch, sampling)?,
+            atoms: Some(sum.len()),
+            problem: Box::new(FiniteSumProblem::new(sum, batch, sampling)?),
+            method,
+            sampler: None,
+            sampling: Some(sampling),
+        })
+    }
 }
 
 #[derive(Serialize)]
@@ -52,10 +140,15 @@ struct Row {
 
 #[derive(Serialize)]
 struct Summary {
+    problem: ProblemArg,
+    d: usize,
+    /// Atoms (rows, coordinates) of a finite sum.
+    atoms: Option<usize>,
     method: Family,
     batch: usize,
-    parameters: theory::Method,
-    sampler: Sampler,
+    parameters: Method,
+    sampler: Option<Sampler>,
+    sampling: Option<Sampling>,
     runs: usize,
     steps: usize,
     seed: u64,
@@ -64,6 +157,9 @@ struct Summary {
     /// 95 % interval (jackknife over 20 groups of runs, Student t).
     rate_ci: Option<[f64; 2]>,
     theory_rate: f64,
+    /// Per-step rate of the exact curve over the same window: the like-for-like comparison while
+    /// the curve is not yet asymptotic.
+    theory_window_rate: Option<f64>,
     mean_loss_final: Option<f64>,
     se_loss_final: Option<f64>,
     theory_loss_final: f64,
@@ -75,7 +171,6 @@ struct Summary {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let spectrum = args::spectrum(&a.case.spectrum)?;
     if a.case.batch.is_infinite() {
         bail!("simulate needs a finite --batch");
     }
@@ -86,7 +181,11 @@ pub fn run(a: Args) -> Result<()> {
         bail!("--target must be in (0, 1), got {}", a.eps);
     }
     let batch = a.case.batch as usize;
-    let method = a.case.method.build(&Predictions::new(&spectrum, a.case.batch))?;
+    let setup = match a.problem {
+        ProblemArg::Gaussian => Setup::gaussian(&a, batch)?,
+        ProblemArg::Kaczmarz => Setup::finite_sum(&a, SystemKind::Kaczmarz, batch)?,
+        ProblemArg::Cd => Setup::finite_sum(&a, SystemKind::CoordinateDescent, batch)?,
+    };
     let config = EnsembleConfig {
         runs: a.runs,
         steps: a.steps,
@@ -94,12 +193,14 @@ pub fn run(a: Args) -> Result<()> {
         seed: a.seed,
         eps: a.eps,
     };
-    let e = ensemble(&GaussianRegression::new(&spectrum, batch, a.sampler), &method, &config);
-    let exact =
-        GaussianDynamics::new(&spectrum, &method, a.case.batch).loss_curve(Moments::isotropic(spectrum.d()), a.steps);
-    let theory_at = |step: usize| exact.get(step).copied().unwrap_or(f64::INFINITY);
+    let e = ensemble(setup.problem.as_ref(), &setup.method, &config);
+    let theory_at = |step: usize| setup.curve.get(step).copied().filter(|x| x.is_finite()).unwrap_or(f64::INFINITY);
     let n = e.checkpoints.len();
-    let fit = e.fit_rate([n / 2, n - 1], 20);
+    let window = [n / 2, n - 1];
+    let fit = e.fit_rate(window, 20);
+    let [from, to] = window.map(|k| e.checkpoints[k].step);
+    let theory_window_rate =
+        Some((theory_at(to) / theory_at(from)).powf(1.0 / (to - from) as f64)).filter(|r| r.is_finite() && to > from);
     let last = e.checkpoints.last().filter(|c| c.alive > 0);
     let hits: Vec<usize> = e.hits.iter().flatten().copied().collect();
     let rows: Vec<Row> = e
@@ -120,16 +221,21 @@ pub fn run(a: Args) -> Result<()> {
         output::write_csv(path, &rows)?;
     }
     let summary = Summary {
+        problem: a.problem,
+        d: setup.problem.dim(),
+        atoms: setup.atoms,
         method: a.case.method.method,
         batch,
-        parameters: method,
-        sampler: a.sampler,
+        parameters: setup.method,
+        sampler: setup.sampler,
+        sampling: setup.sampling,
         runs: a.runs,
         steps: a.steps,
         seed: a.seed,
         empirical_rate: fit.map(|f| f.rate),
         rate_ci: fit.map(|f| f.ci),
-        theory_rate: rate(&spectrum, &method, a.case.batch).rho,
+        theory_rate: setup.theory_rate,
+        theory_window_rate,
         mean_loss_final: last.map(|c| c.mean),
         se_loss_final: last.map(|c| c.se),
         theory_loss_final: theory_at(a.steps),
@@ -151,7 +257,10 @@ pub fn run(a: Args) -> Result<()> {
     println!("diverged runs: {} of {}", summary.diverged_runs, summary.runs);
     match (summary.empirical_rate, summary.rate_ci) {
         (Some(r), Some([lo, hi])) => {
-            println!("rate: empirical {r:.6} (95 % CI {lo:.6} .. {hi:.6}), theory {:.6}", summary.theory_rate)
+            println!("rate: empirical {r:.6} (95 % CI {lo:.6} .. {hi:.6}), theory {:.6}", summary.theory_rate);
+            if let Some(w) = summary.theory_window_rate {
+                println!("      exact curve over the same window {w:.6}");
+            }
         }
         _ => println!("rate: too few surviving runs to fit; theory {:.6}", summary.theory_rate),
     }

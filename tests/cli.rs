@@ -139,6 +139,82 @@ fn simulate_json_contract_and_reproducibility() {
 }
 
 #[test]
+fn simulate_finite_sums_from_a_csv_system_and_a_generated_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // A 12 x 3 consistent system with rows of unequal norm.
+    let rows: Vec<String> = (0..12)
+        .map(|k| {
+            let k = k as f64;
+            format!("{},{},{}", 1.0 + k, (k * 0.7).sin() * 3.0, (k * 1.3).cos())
+        })
+        .collect();
+    let system = dir.path().join("a.csv");
+    std::fs::write(&system, format!("c1,c2,c3\n{}\n", rows.join("\n"))).unwrap();
+    let csv_out = dir.path().join("kaczmarz.csv");
+    // Coordinate descent steps lr d A_kk along a coordinate, hence its smaller lr.
+    let run = |problem: &str, system: &str, sampling: &str, csv: Option<&Path>| {
+        let lr = if problem == "cd" { "0.15" } else { "0.4" };
+        let mut args = vec![
+            "simulate",
+            "--problem",
+            problem,
+            "--system",
+            system,
+            "--spectrum",
+            "uniform:d=3,lo=0.3,hi=1",
+            "--method",
+            "hb",
+            "--lr",
+            lr,
+            "--momentum",
+            "0.3",
+            "--batch",
+            "2",
+            "--sampling",
+            sampling,
+            "--steps",
+            "40",
+            "--runs",
+            "2000",
+            "--checkpoints",
+            "9",
+            "--seed",
+            "5",
+            "--json",
+        ];
+        if let Some(path) = csv {
+            args.extend(["--csv", path.to_str().unwrap()]);
+        }
+        json(&args)
+    };
+    for (problem, source, sampling, atoms) in [
+        ("kaczmarz", system.to_str().unwrap(), "with", 12),
+        ("kaczmarz", "gen:n=7,seed=2", "without", 7),
+        ("cd", "gen:seed=4", "with", 3),
+    ] {
+        let csv = (atoms == 12).then_some(csv_out.as_path());
+        let v = run(problem, source, sampling, csv);
+        assert_eq!(v["atoms"], atoms, "{v}");
+        assert_eq!(v["d"], 3);
+        assert!(v["sampler"].is_null() && v["sampling"].is_string(), "{v}");
+        for c in v["checkpoints"].as_array().unwrap() {
+            let (mean, se, theory) =
+                (c["mean"].as_f64().unwrap(), c["se"].as_f64().unwrap(), c["theory"].as_f64().unwrap());
+            assert!(
+                (mean - theory).abs() <= 4.0 * se,
+                "{problem} {source}: step {}: {mean} ± {se} vs {theory}",
+                c["step"]
+            );
+        }
+        let theory = v["theory_rate"].as_f64().unwrap();
+        assert!(theory > 0.0 && theory < 1.0, "{v}");
+    }
+    let table = std::fs::read_to_string(&csv_out).unwrap();
+    assert!(table.starts_with("step,alive,mean,se,q10,q50,q90,theory"), "{table}");
+    assert_eq!(table.lines().count(), 10);
+}
+
+#[test]
 fn simulate_all_diverged_prints_no_nan() {
     let out = momlab(&[
         "simulate",
@@ -182,6 +258,12 @@ fn bad_input_is_one_line_and_exit_code_2() {
     let negative = dir.path().join("neg.json");
     std::fs::write(&negative, "[1, -2]").unwrap();
     let out_csv = dir.path().join("never.csv");
+    let zero_row = dir.path().join("zero.csv");
+    std::fs::write(&zero_row, "1,2\n0,0\n3,1\n").unwrap();
+    let asymmetric = dir.path().join("asym.csv");
+    std::fs::write(&asymmetric, "2,1\n0,2\n").unwrap();
+    let indefinite = dir.path().join("indef.csv");
+    std::fs::write(&indefinite, "1,2\n2,1\n").unwrap();
     let p = |s: &Path| s.to_str().unwrap().to_string();
     let file = |s: &Path| format!("file:{}", p(s));
     let data = |s: &Path| format!("data:{}", p(s));
@@ -242,6 +324,27 @@ fn bad_input_is_one_line_and_exit_code_2() {
         (simulate(&["--batch", "inf"]), "finite --batch"),
         (simulate(&["--batch", "2", "--runs", "1"]), "--runs >= 2"),
         (simulate(&["--batch", "2", "--sampler", "exact"]), "unknown sampler 'exact'"),
+        (simulate(&["--batch", "2", "--system", "gen"]), "apply to --problem kaczmarz|cd"),
+        (simulate(&["--batch", "2", "--problem", "kaczmarz"]), "needs --system"),
+        (
+            simulate(&["--batch", "2", "--problem", "kaczmarz", "--system", "gen", "--sampler", "chi2"]),
+            "--sampler applies",
+        ),
+        (
+            simulate(&["--batch", "9", "--problem", "cd", "--system", "gen", "--sampling", "without"]),
+            "larger than the 5 atoms",
+        ),
+        (simulate(&["--batch", "2", "--problem", "cd", "--system", "gen:n=9"]), "n= does not apply"),
+        (simulate(&["--batch", "2", "--problem", "kaczmarz", "--system", "gen:n=3"]), "needs n >= d rows"),
+        (simulate(&["--batch", "2", "--problem", "kaczmarz", "--system", "gen:m=3"]), "unknown key 'm'"),
+        (simulate(&["--batch", "2", "--problem", "kaczmarz", "--system", &p(&malformed)]), "row 2 has 3 columns"),
+        (
+            simulate(&["--batch", "2", "--problem", "kaczmarz", "--system", &p(&zero_row)]),
+            "row 2 of the system is zero",
+        ),
+        (simulate(&["--batch", "2", "--problem", "cd", "--system", &p(&asymmetric)]), "symmetric"),
+        (simulate(&["--batch", "2", "--problem", "cd", "--system", &p(&indefinite)]), "positive semi-definite"),
+        (simulate(&["--batch", "2", "--problem", "cd", "--system", &p(&dir.path().join("nope.csv"))]), "cannot read"),
     ];
     for (args, expected) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -85,7 +85,7 @@ impl FiniteSumProblem {
         let (u, v) = self.sum.atom(k);
         let dot: f64 = v.iter().zip(e).map(|(a, b)| a * b).sum();
         let scale = weight * dot;
-        for (gi, ui) in g.iter_mut().zip(u.iter()) {
+        for (gi, ui) in g.iter_mut().zip(u) {
             *gi += scale * ui;
         }
     }

@@ -4,6 +4,7 @@
 //!
 //! Formulas and their sources are in `shared/THEORY.md`; each module names its section.
 
+pub mod arnoldi;
 pub mod assess;
 pub mod dense;
 pub mod dynamics;
@@ -16,6 +17,7 @@ pub mod rate;
 pub mod second_moment;
 pub mod spec;
 pub mod spectrum;
+pub mod system;
 pub mod tune;
 
 pub use assess::Assessment;

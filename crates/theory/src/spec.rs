@@ -27,15 +27,15 @@ impl std::str::FromStr for Spectrum {
             "file" => Spectrum::from_file(Path::new(rest)),
             "data" => Spectrum::from_data_csv(Path::new(rest)),
             "power" => {
-                let mut kv = KeyValues::parse(spec, rest, &["d", "a", "s"])?;
+                let mut kv = KeyValues::parse("spectrum", spec, rest, &["d", "a", "s"])?;
                 Spectrum::power_law(kv.count("d")?, kv.number("a")?, kv.number_or("s", 1.0)?)
             }
             "uniform" => {
-                let mut kv = KeyValues::parse(spec, rest, &["d", "lo", "hi"])?;
+                let mut kv = KeyValues::parse("spectrum", spec, rest, &["d", "lo", "hi"])?;
                 Spectrum::uniform(kv.count("d")?, kv.number("lo")?, kv.number("hi")?)
             }
             "cluster" | "two-cluster" => {
-                let mut kv = KeyValues::parse(spec, rest, &["d", "lo", "hi", "frac", "high"])?;
+                let mut kv = KeyValues::parse("spectrum", spec, rest, &["d", "lo", "hi", "frac", "high"])?;
                 let d = kv.count("d")?;
                 let high = match (kv.has("frac"), kv.has("high")) {
                     (true, false) => {
@@ -53,7 +53,7 @@ impl std::str::FromStr for Spectrum {
                 Spectrum::two_cluster(d, high, kv.number("lo")?, kv.number("hi")?)
             }
             "mp" => {
-                let mut kv = KeyValues::parse(spec, rest, &["d", "n", "sigma", "seed"])?;
+                let mut kv = KeyValues::parse("spectrum", spec, rest, &["d", "n", "sigma", "seed"])?;
                 let seed = kv.count_or("seed", 0)? as u64;
                 Spectrum::marchenko_pastur(kv.count("d")?, kv.count("n")?, kv.number_or("sigma", 1.0)?, seed)
             }
@@ -64,54 +64,54 @@ impl std::str::FromStr for Spectrum {
     }
 }
 
-/// `key=value` pairs of one specification, each known key at most once.
-struct KeyValues<'a> {
+/// `key=value` pairs of one specification, each known key at most once; `what` names the kind
+/// of specification in errors.
+pub(crate) struct KeyValues<'a> {
+    what: &'static str,
     spec: &'a str,
     values: BTreeMap<&'a str, &'a str>,
 }
 
 impl<'a> KeyValues<'a> {
-    fn parse(spec: &'a str, rest: &'a str, known: &[&str]) -> Result<Self> {
+    pub(crate) fn parse(what: &'static str, spec: &'a str, rest: &'a str, known: &[&str]) -> Result<Self> {
         let mut values = BTreeMap::new();
         for item in rest.split(',').filter(|s| !s.trim().is_empty()) {
-            let (k, v) =
-                item.split_once('=').ok_or_else(|| invalid!("spectrum '{spec}': '{item}' is not key=value"))?;
+            let (k, v) = item.split_once('=').ok_or_else(|| invalid!("{what} '{spec}': '{item}' is not key=value"))?;
             let k = k.trim();
             if !known.contains(&k) {
-                return Err(invalid!("spectrum '{spec}': unknown key '{k}' (known: {})", known.join(", ")));
+                return Err(invalid!("{what} '{spec}': unknown key '{k}' (known: {})", known.join(", ")));
             }
             if values.insert(k, v.trim()).is_some() {
-                return Err(invalid!("spectrum '{spec}': key '{k}' given twice"));
+                return Err(invalid!("{what} '{spec}': key '{k}' given twice"));
             }
         }
-        Ok(KeyValues { spec, values })
+        Ok(KeyValues { what, spec, values })
     }
 
-    fn has(&self, key: &str) -> bool {
+    pub(crate) fn has(&self, key: &str) -> bool {
         self.values.contains_key(key)
     }
 
     fn raw(&mut self, key: &str) -> Result<&'a str> {
-        self.values.get(key).copied().ok_or_else(|| invalid!("spectrum '{}': missing key '{key}'", self.spec))
+        self.values.get(key).copied().ok_or_else(|| invalid!("{} '{}': missing key '{key}'", self.what, self.spec))
     }
 
     fn number(&mut self, key: &str) -> Result<f64> {
-        let spec = self.spec;
-        parse_number(self.raw(key)?).map_err(|e| invalid!("spectrum '{spec}': {key}: {e}"))
+        let (what, spec) = (self.what, self.spec);
+        parse_number(self.raw(key)?).map_err(|e| invalid!("{what} '{spec}': {key}: {e}"))
     }
 
     fn number_or(&mut self, key: &str, default: f64) -> Result<f64> {
         if self.has(key) { self.number(key) } else { Ok(default) }
     }
 
-    fn count(&mut self, key: &str) -> Result<usize> {
-        let spec = self.spec;
+    pub(crate) fn count(&mut self, key: &str) -> Result<usize> {
+        let (what, spec) = (self.what, self.spec);
         let raw = self.raw(key)?;
-        raw.parse::<usize>()
-            .map_err(|_| invalid!("spectrum '{spec}': {key} must be a non-negative integer, got '{raw}'"))
+        raw.parse::<usize>().map_err(|_| invalid!("{what} '{spec}': {key} must be a non-negative integer, got '{raw}'"))
     }
 
-    fn count_or(&mut self, key: &str, default: usize) -> Result<usize> {
+    pub(crate) fn count_or(&mut self, key: &str, default: usize) -> Result<usize> {
         if self.has(key) { self.count(key) } else { Ok(default) }
     }
 }

@@ -119,14 +119,11 @@ impl Spectrum {
     /// Eigenvalues of the sample covariance (1/(n-1)) sum_k (x_k - xbar)(x_k - xbar)^T of the rows
     /// of a CSV file (numbers only; one header line is allowed).
     pub fn from_data_csv(path: &Path) -> Result<Self> {
-        let text = read_text(path)?;
-        let rows = parse_csv_matrix(&text)
-            .map_err(|detail| Error::Parse { what: format!("data file {}", path.display()), detail })?;
-        let (n, d) = (rows.len(), rows[0].len());
+        let x = read_csv_matrix(path, "data file")?;
+        let (n, d) = x.shape();
         if n < 2 {
             return Err(invalid!("data file {} needs at least 2 rows for a covariance, has {n}", path.display()));
         }
-        let x = DMatrix::from_fn(n, d, |i, j| rows[i][j]);
         let mean = x.row_mean();
         let centred = DMatrix::from_fn(n, d, |i, j| x[(i, j)] - mean[j]);
         Spectrum::from_symmetric_psd(centred.tr_mul(&centred) / (n - 1) as f64)
@@ -214,6 +211,14 @@ pub fn parse_number(s: &str) -> std::result::Result<f64, String> {
         Ok(x) => Err(format!("'{s}' is {x}, not a finite number")),
         Err(_) => Err(format!("'{s}' is not a number")),
     }
+}
+
+/// The matrix in a numeric CSV file (one row per line; a first line that is not numeric is taken
+/// as a header); `what` names the file in errors.
+pub(crate) fn read_csv_matrix(path: &Path, what: &str) -> Result<DMatrix<f64>> {
+    let rows = parse_csv_matrix(&read_text(path)?)
+        .map_err(|detail| Error::Parse { what: format!("{what} {}", path.display()), detail })?;
+    Ok(DMatrix::from_fn(rows.len(), rows[0].len(), |i, j| rows[i][j]))
 }
 
 /// Rows of a numeric CSV; a first row that is not numeric is taken as a header.

@@ -10,9 +10,15 @@ phase spectrum="power:d=1000,a=1":
     mkdir -p results
     cargo run --release -- phase --spectrum {{spectrum}} --csv results/phase.csv
 
-# Criterion benchmarks (rate evaluation at d = 1000; 4 x 32 tuned phase diagram at d = 1000).
+# Criterion benchmarks: rate evaluation and the 4 x 32 tuned phase diagram at d = 1000; Gaussian
+# heavy-ball simulation at d = 1000 against the RNG bound.
 bench:
     cargo bench -p momlab-theory
+    cargo bench -p momlab-sim
+
+# The simulation benchmark beside its NumPy and JAX peers, as ratios (pip install numpy jax).
+bench-peers:
+    python3 benches/peers/ratios.py
 
 # Copy-paste finder and lints.
 lint:

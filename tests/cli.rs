@@ -215,6 +215,29 @@ fn simulate_finite_sums_from_a_csv_system_and_a_generated_one() {
 }
 
 #[test]
+fn simulate_csv_is_byte_identical_at_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv_with = |threads: &str, problem: &[&str]| {
+        let path = dir.path().join(format!("t{threads}.csv"));
+        let mut args = vec!["simulate", "--method", "nag", "--lr", "0.2", "--momentum", "0.6", "--batch", "3"];
+        args.extend(problem);
+        args.extend(["--steps", "50", "--runs", "301", "--seed", "11", "--csv", path.to_str().unwrap()]);
+        let out =
+            Command::new(env!("CARGO_BIN_EXE_momlab")).args(&args).env("RAYON_NUM_THREADS", threads).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        std::fs::read(&path).unwrap()
+    };
+    for problem in [
+        &["--spectrum", "power:d=20,a=1", "--sampler", "explicit"][..],
+        &["--problem", "kaczmarz", "--system", "gen:n=30", "--spectrum", "power:d=6,a=1"][..],
+    ] {
+        let one = csv_with("1", problem);
+        assert_eq!(one, csv_with("2", problem), "{problem:?}");
+        assert_eq!(one, csv_with("5", problem), "{problem:?}");
+    }
+}
+
+#[test]
 fn simulate_all_diverged_prints_no_nan() {
     let out = momlab(&[
         "simulate",

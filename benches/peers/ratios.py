@@ -30,8 +30,8 @@ def main():
     normals = per_second("rng/standard_normal")
     rows = []
     for b in (32, 1024):
-        explicit = per_second(f"gaussian_hb_d1000/Explicit/B={b}")
-        chi2 = per_second(f"gaussian_hb_d1000/ChiSquare/B={b}")
+        explicit = per_second(f"gaussian_hb_d1000/Explicit_B={b}")
+        chi2 = per_second(f"gaussian_hb_d1000/ChiSquare_B={b}")
         bound = normals / (b * d)
         rows.append((f"B={b}: explicit / RNG bound ({explicit:.0f} / {bound:.0f} steps/s)", explicit / bound, ">= 0.7"))
         rows.append((f"B={b}: chi2 / explicit ({chi2:.0f} / {explicit:.0f} steps/s)", chi2 / explicit, f">= {b / 2:g}"))

@@ -9,6 +9,7 @@
 
 pub mod ensemble;
 pub mod problem;
+pub mod reduce;
 pub mod run;
 pub mod sampler;
 

@@ -52,7 +52,7 @@ impl Problem for GaussianRegression {
     }
 
     fn loss(&self, e: &[f64]) -> f64 {
-        0.5 * self.l.iter().zip(e).map(|(l, x)| l * x * x).sum::<f64>()
+        0.5 * crate::reduce::weighted_square_sum(&self.l, e)
     }
 
     fn gradient(&self, e: &[f64], rng: &mut Rng, g: &mut [f64], scratch: &mut [f64]) {
@@ -83,8 +83,7 @@ impl FiniteSumProblem {
 
     fn add_atom(&self, k: usize, weight: f64, e: &[f64], g: &mut [f64]) {
         let (u, v) = self.sum.atom(k);
-        let dot: f64 = v.iter().zip(e).map(|(a, b)| a * b).sum();
-        let scale = weight * dot;
+        let scale = weight * crate::reduce::dot(v, e);
         for (gi, ui) in g.iter_mut().zip(u) {
             *gi += scale * ui;
         }
@@ -97,9 +96,8 @@ impl Problem for FiniteSumProblem {
     }
 
     fn loss(&self, e: &[f64]) -> f64 {
-        let l = self.sum.loss_matrix();
-        let d = e.len();
-        0.5 * (0..d).map(|i| e[i] * (0..d).map(|j| l[(i, j)] * e[j]).sum::<f64>()).sum::<f64>()
+        let e = nalgebra::DVectorView::from_slice(e, e.len());
+        0.5 * (self.sum.loss_matrix() * e).dot(&e)
     }
 
     fn gradient(&self, e: &[f64], rng: &mut Rng, g: &mut [f64], _scratch: &mut [f64]) {

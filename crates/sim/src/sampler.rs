@@ -2,6 +2,7 @@
 //! eigenbasis of H = diag(l) (THEORY.md §2, §7).
 
 use crate::Rng;
+use crate::reduce::dot;
 use rand::RngExt;
 use rand_distr::{ChiSquared, Distribution, StandardNormal};
 use serde::Serialize;
@@ -60,15 +61,14 @@ impl GaussianBatch {
     /// g = H^{1/2} (1/B) sum_b z_b (z_b . w), w = H^{1/2} y, z_b ~ N(0, I): the same as
     /// (1/B) sum_b x_b x_b^T y with x_b = H^{1/2} z_b, with H^{1/2} applied once per step.
     fn explicit(&self, y: &[f64], rng: &mut Rng, g: &mut [f64], z: &mut [f64]) {
-        // g first holds w, then the sum; drawing in a loop of its own keeps the arithmetic
-        // loops vectorisable (benches/gaussian.rs: 5.4k -> 7k steps/s at B = 32, d = 1000).
+        // Drawing in a loop of its own keeps the arithmetic loops vectorisable (benches/gaussian.rs).
         let w: Vec<f64> = self.sqrt_l.iter().zip(y).map(|(s, yi)| s * yi).collect();
         g.fill(0.0);
         for _ in 0..self.batch {
             for zi in z.iter_mut() {
                 *zi = rng.sample(StandardNormal);
             }
-            let dot: f64 = z.iter().zip(&w).map(|(a, b)| a * b).sum();
+            let dot = dot(z, &w);
             for (gi, zi) in g.iter_mut().zip(z.iter()) {
                 *gi += dot * zi;
             }
@@ -79,26 +79,28 @@ impl GaussianBatch {
         }
     }
 
+    /// With v = H^{1/2} y, r = |v|, w ~ N(0, I), Q ~ chi-square(B) and p = (w . v)/r:
+    /// g = (1/B) H^{1/2} [(Q - sqrt(Q) p) v + sqrt(Q) r w], the form above with u = v/r expanded
+    /// so that every loop but the draw vectorises.
     fn chi_square(&self, y: &[f64], rng: &mut Rng, g: &mut [f64], w: &mut [f64]) {
-        // g temporarily holds v = H^{1/2} y.
+        // g temporarily holds v.
         for ((gi, s), yi) in g.iter_mut().zip(&self.sqrt_l).zip(y) {
             *gi = s * yi;
         }
-        let r = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let r = dot(g, g).sqrt();
         if r == 0.0 {
             return; // g = 0 already
         }
-        let mut proj = 0.0;
-        for (wi, vi) in w.iter_mut().zip(g.iter()) {
+        for wi in w.iter_mut() {
             *wi = rng.sample(StandardNormal);
-            proj += *wi * vi / r;
         }
+        let p = dot(w, g) / r;
         let q = self.chi2.sample(rng);
         let sq = q.sqrt();
-        let scale = r / self.batch as f64;
+        let inv_b = 1.0 / self.batch as f64;
+        let (along, across) = ((q - sq * p) * inv_b, sq * r * inv_b);
         for ((gi, wi), s) in g.iter_mut().zip(w.iter()).zip(&self.sqrt_l) {
-            let u = *gi / r;
-            *gi = scale * s * (q * u + sq * (wi - proj * u));
+            *gi = s * (along * *gi + across * wi);
         }
     }
 }

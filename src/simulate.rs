@@ -197,7 +197,7 @@ pub fn run(a: Args) -> Result<()> {
     let theory_at = |step: usize| setup.curve.get(step).copied().filter(|x| x.is_finite()).unwrap_or(f64::INFINITY);
     let n = e.checkpoints.len();
     let window = [n / 2, n - 1];
-    let fit = e.fit_rate(window, 20);
+    let fit = e.fit_rate(window, 20, 0.95);
     let [from, to] = window.map(|k| e.checkpoints[k].step);
     let theory_window_rate =
         Some((theory_at(to) / theory_at(from)).powf(1.0 / (to - from) as f64)).filter(|r| r.is_finite() && to > from);

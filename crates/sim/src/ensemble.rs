@@ -47,7 +47,7 @@ pub struct Checkpoint {
     pub q90: f64,
 }
 
-/// The empirical per-step rate of the mean loss with a 95 % confidence interval.
+/// The empirical per-step rate of the mean loss with a confidence interval.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct RateFit {
     pub rate: f64,
@@ -169,11 +169,12 @@ impl Ensemble {
     }
 
     /// The per-step rate of the mean loss over checkpoints `window = [k0, k1]`: the least-squares
-    /// slope of ln(mean loss) against the step, exponentiated. Its 95 % interval comes from a
+    /// slope of ln(mean loss) against the step, exponentiated. Its two-sided interval at confidence
+    /// `level` (0.95 for the usual 95 %) comes from a
     /// delete-one-group jackknife over `groups` contiguous groups of surviving runs (runs are
     /// independent; checkpoints of one run are not) with Student-t quantiles on groups - 1
     /// degrees of freedom. None when fewer than 2 checkpoints or groups are available.
-    pub fn fit_rate(&self, window: [usize; 2], groups: usize) -> Option<RateFit> {
+    pub fn fit_rate(&self, window: [usize; 2], groups: usize, level: f64) -> Option<RateFit> {
         let [k0, k1] = window;
         let runs: Vec<&Vec<f64>> = self.survivors().collect();
         if k1 <= k0 || k1 >= self.checkpoints.len() || groups < 2 || runs.len() < groups {
@@ -195,7 +196,7 @@ impl Ensemble {
         let partial: Vec<f64> = (0..groups).map(|g| slope_without(Some(g))).collect();
         let mean = partial.iter().sum::<f64>() / groups as f64;
         let var = (groups - 1) as f64 / groups as f64 * partial.iter().map(|s| (s - mean).powi(2)).sum::<f64>();
-        let t = StudentsT::new(0.0, 1.0, (groups - 1) as f64).ok()?.inverse_cdf(0.975);
+        let t = StudentsT::new(0.0, 1.0, (groups - 1) as f64).ok()?.inverse_cdf(0.5 + level / 2.0);
         let half = t * var.sqrt();
         Some(RateFit { rate: full.exp(), ci: [(full - half).exp(), (full + half).exp()], window })
     }

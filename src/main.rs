@@ -7,6 +7,7 @@ mod phase;
 mod predict;
 mod simulate;
 mod spectrum;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,8 +28,10 @@ enum Command {
     Predict(predict::Args),
     /// Tuned phase diagram over batch sizes: T(B), B T(B), CE(B), saturation batch per method.
     Phase(phase::Args),
-    /// Monte-Carlo runs on Gaussian regression beside the exact theory.
+    /// Monte-Carlo runs on Gaussian regression, Kaczmarz or coordinate descent beside the exact theory.
     Simulate(simulate::Args),
+    /// Runs the papers' claims (experiments/*.toml): verdict table, report.md, report.json.
+    Verify(verify::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         Command::Predict(a) => predict::run(a),
         Command::Phase(a) => phase::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Verify(a) => verify::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,58 @@
+//! Verification profiles: how much is measured. The claims and their tolerances are the same in
+//! every profile; only the batch grid, the tuning objective and (smoke) the spectra change.
+
+use crate::error::{Error, Result};
+use crate::registry::ClaimSpec;
+use serde::Serialize;
+use theory::Objective;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// Small spectra, batches 4^k: the end-to-end test (seconds).
+    Smoke,
+    /// The protocol's spectra, batches 2^k up to 2^14, hyperparameters tuned for the rate.
+    Quick,
+    /// The protocol's spectra, batches 2^k up to 2^16, hyperparameters tuned for T(eps) itself.
+    Full,
+}
+
+impl std::str::FromStr for Profile {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "smoke" => Ok(Profile::Smoke),
+            "quick" => Ok(Profile::Quick),
+            "full" => Ok(Profile::Full),
+            other => Err(Error::Selection(format!("unknown profile '{other}' (known: smoke, quick, full)"))),
+        }
+    }
+}
+
+impl Profile {
+    /// The batch grid.
+    pub fn batches(self) -> Vec<f64> {
+        match self {
+            Profile::Smoke => (0..=6).map(|k| 4f64.powi(k)).collect(),
+            Profile::Quick => (0..=14).map(|k| 2f64.powi(k)).collect(),
+            Profile::Full => (0..=16).map(|k| 2f64.powi(k)).collect(),
+        }
+    }
+
+    /// What the hyperparameters are tuned for at each (method, B). T(B) is always the exact
+    /// iterations to E[loss] <= 1e-4 E[loss_0] at the tuned point.
+    pub fn objective(self) -> Objective {
+        match self {
+            Profile::Smoke | Profile::Quick => Objective::Rate,
+            Profile::Full => Objective::Target,
+        }
+    }
+
+    /// The spectra a claim uses in this profile.
+    pub fn spectra(self, claim: &ClaimSpec) -> &[String] {
+        match self {
+            Profile::Smoke => &claim.smoke_spectra,
+            Profile::Quick | Profile::Full => &claim.spectra,
+        }
+    }
+}

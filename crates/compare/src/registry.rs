@@ -1,0 +1,78 @@
+//! The claim registry: one `experiments/<id>.toml` per claim, holding everything a check needs
+//! (spectra, methods, tolerances), fixed before any run.
+//!
+//! ```toml
+//! id = "C2"
+//! source = "..."
+//! statement = "..."
+//! spectra = ["power:d=1000,a=1", ...]        # quick and full profiles
+//! smoke_spectra = ["power:d=50,a=1", ...]    # smoke profile
+//! [tolerance]                                 # named numbers the check reads
+//! lo = 0.5
+//! hi = 2.0
+//! ```
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One claim's parameters.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimSpec {
+    pub id: String,
+    /// Which paper and statement (THEORY.md §1).
+    pub source: String,
+    /// The claim in words, with its pass criterion.
+    pub statement: String,
+    /// Spectra of the quick and full profiles.
+    pub spectra: Vec<String>,
+    /// Smaller spectra of the smoke profile.
+    pub smoke_spectra: Vec<String>,
+    /// The tolerances, by name.
+    pub tolerance: BTreeMap<String, f64>,
+}
+
+impl ClaimSpec {
+    /// Parses one claim file's text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Self> {
+        let spec: ClaimSpec =
+            toml::from_str(text).map_err(|e| Error::Registry(format!("{origin}: {}", e.message())))?;
+        if spec.spectra.is_empty() || spec.smoke_spectra.is_empty() {
+            return Err(Error::Registry(format!("{origin}: spectra and smoke_spectra must not be empty")));
+        }
+        for s in spec.spectra.iter().chain(&spec.smoke_spectra) {
+            s.parse::<theory::Spectrum>().map_err(|e| Error::Registry(format!("{origin}: {e}")))?;
+        }
+        Ok(spec)
+    }
+
+    /// A named tolerance.
+    pub fn tolerance(&self, name: &str) -> Result<f64> {
+        self.tolerance
+            .get(name)
+            .copied()
+            .ok_or_else(|| Error::Registry(format!("claim {}: [tolerance] lacks '{name}'", self.id)))
+    }
+}
+
+/// Every `*.toml` in `dir`, sorted by claim id.
+pub fn load(dir: &Path) -> Result<Vec<ClaimSpec>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::Registry(format!("cannot read {}: {e}", dir.display())))?;
+    let mut claims = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| Error::Registry(e.to_string()))?.path();
+        if path.extension().is_some_and(|x| x == "toml") {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Error::Registry(format!("cannot read {}: {e}", path.display())))?;
+            let spec = ClaimSpec::parse(&text, &path.display().to_string())?;
+            if path.file_stem().and_then(|s| s.to_str()) != Some(spec.id.as_str()) {
+                return Err(Error::Registry(format!("{}: file name must be {}.toml", path.display(), spec.id)));
+            }
+            claims.push(spec);
+        }
+    }
+    claims.sort_by_key(|c| c.id[1..].parse::<u32>().unwrap_or(u32::MAX));
+    Ok(claims)
+}

@@ -238,6 +238,33 @@ fn simulate_csv_is_byte_identical_at_any_thread_count() {
 }
 
 #[test]
+fn verify_smoke_writes_a_complete_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("verify");
+    let run = momlab(&["verify", "--profile", "smoke", "--out", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let table = String::from_utf8_lossy(&run.stdout);
+    let report: Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let claims = report["claims"].as_array().unwrap();
+    let ids: Vec<&str> = claims.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["C2", "C3", "C4", "C5", "C7"]);
+    for c in claims {
+        for key in ["id", "source", "predicted", "measured", "tolerance", "verdict", "figures"] {
+            assert!(c.get(key).is_some_and(|v| !v.is_null()), "{key} missing: {c}");
+        }
+        assert!(["pass", "fail", "inconclusive"].contains(&c["verdict"].as_str().unwrap()), "{c}");
+        assert!(table.contains(c["id"].as_str().unwrap()), "{table}");
+    }
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("| C4 |") && md.contains("## C7"), "{md}");
+    // --only runs a subset.
+    let only = momlab(&["verify", "--profile", "smoke", "--only", "C4", "--out", out.to_str().unwrap()]);
+    assert!(only.status.success());
+    let report: Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["claims"].as_array().unwrap().len(), 1);
+}
+
+#[test]
 fn simulate_all_diverged_prints_no_nan() {
     let out = momlab(&[
         "simulate",
@@ -368,6 +395,21 @@ fn bad_input_is_one_line_and_exit_code_2() {
         (simulate(&["--batch", "2", "--problem", "cd", "--system", &p(&asymmetric)]), "symmetric"),
         (simulate(&["--batch", "2", "--problem", "cd", "--system", &p(&indefinite)]), "positive semi-definite"),
         (simulate(&["--batch", "2", "--problem", "cd", "--system", &p(&dir.path().join("nope.csv"))]), "cannot read"),
+        (vec!["verify".into(), "--profile".into(), "huge".into()], "unknown profile 'huge'"),
+        (
+            vec!["verify".into(), "--profile".into(), "smoke".into(), "--only".into(), "C42".into()],
+            "unknown claim 'C42'",
+        ),
+        (
+            vec![
+                "verify".into(),
+                "--profile".into(),
+                "smoke".into(),
+                "--experiments".into(),
+                p(&dir.path().join("none")),
+            ],
+            "cannot read",
+        ),
     ];
     for (args, expected) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();

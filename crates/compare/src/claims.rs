@@ -141,7 +141,8 @@ fn hb_window(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult> {
         let ratio = sgd.zip(hb).map(|(a, b)| b / a / s.kappa().sqrt());
         verdicts.push(Verdict::within(ratio, lo, hi));
         parts.push(format!("kappa {:.0}: {}", s.kappa(), fmt(ratio)));
-        measured.push(json!({"spectrum": s.spec, "kappa": s.kappa(), "b_sat_sgd": sgd, "b_sat_hb": hb, "ratio": ratio}));
+        measured
+            .push(json!({"spectrum": s.spec, "kappa": s.kappa(), "b_sat_sgd": sgd, "b_sat_hb": hb, "ratio": ratio}));
     }
     Ok(ClaimResult::new(
         spec,

@@ -5,7 +5,11 @@
 test:
     cargo test --release --workspace
 
-# The main job today: the tuned phase diagram of the sanity spectrum (THEORY.md §5).
+# The main job: the claims' verdict table (profile: smoke | quick | full).
+verify profile="quick":
+    cargo run --release -- verify --profile {{profile}}
+
+# The tuned phase diagram of one spectrum (THEORY.md §5).
 phase spectrum="power:d=1000,a=1":
     mkdir -p results
     cargo run --release -- phase --spectrum {{spectrum}} --csv results/phase.csv

@@ -182,13 +182,15 @@ fn efficiency_frontier(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResul
     ))
 }
 
+/// A closed-form momentum rule: the method it picks at a batch size.
+type Rule = fn(&Predictions) -> theory::Method;
+
 /// C7: each closed-form HB rule of THEORY.md §5 ((A): deterministic tuning with L_B; (B): with
 /// L_B nu_B) against tuned HB: T_rule(B)/T_tuned(B) <= `factor` at every B. Pass iff some rule
 /// does so on every spectrum.
 fn momentum_rule(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult> {
     let factor = spec.tolerance("factor")?;
-    let rules: [(&str, fn(&Predictions) -> theory::Method); 2] =
-        [("A", |p| p.hb_rule_a.method()), ("B", |p| p.hb_rule_b.method())];
+    let rules: [(&str, Rule); 2] = [("A", |p| p.hb_rule_a.method()), ("B", |p| p.hb_rule_b.method())];
     let mut measured = Vec::new();
     let mut rule_verdicts = Vec::new();
     let mut parts = Vec::new();

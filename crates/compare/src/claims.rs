@@ -52,6 +52,7 @@ pub fn evaluate(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult> {
         "C3" => perfect_parallelization(spec, sweeps),
         "C4" => hb_window(spec, sweeps),
         "C5" => efficiency_frontier(spec, sweeps),
+        "C6" => asgd_acceleration(spec, sweeps),
         "C7" => momentum_rule(spec, sweeps),
         other => Err(Error::Registry(format!("no check is defined for claim '{other}'"))),
     }
@@ -179,6 +180,57 @@ fn efficiency_frontier(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResul
         }),
         verdict,
         format!("max CE_HB / max CE_SGD: {}; slope vs kappa {}", parts.join("; "), fmt(slope)),
+    ))
+}
+
+/// C6 (Kidambi et al. / Jain et al.: ASGD accelerates where HB cannot): on the fast-decay
+/// spectrum (claim file's first) CE_ASGD(1)/CE_HB(1) >= `fast_min`, on the slow-decay spectrum
+/// (second) within [`slow_lo`, `slow_hi`]; on the fast one that ratio decreases with B while
+/// ASGD's T(B) keeps falling, for B <= `range` B_hb (beyond HB's saturation both T(B) are flat at
+/// their deterministic limits; the whole-grid monotonicity is reported too).
+fn asgd_acceleration(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult> {
+    let (fast_min, slow_lo, slow_hi) =
+        (spec.tolerance("fast_min")?, spec.tolerance("slow_lo")?, spec.tolerance("slow_hi")?);
+    let range = spec.tolerance("range")?;
+    let [fast, slow] = sweeps else {
+        return Err(Error::Registry(format!("claim {} needs exactly two spectra (fast decay, slow decay)", spec.id)));
+    };
+    // CE_ASGD / CE_HB = T_HB / T_ASGD at equal B.
+    let ratios = |s: &Sweep| -> Vec<f64> {
+        s.iterations(Family::Hb).iter().zip(s.iterations(Family::Asgd)).map(|(h, a)| h / a).collect()
+    };
+    let (fast_ratios, slow_ratios) = (ratios(fast), ratios(slow));
+    let t_asgd = fast.iterations(Family::Asgd);
+    // "Decreases" and "keeps falling", allowing 1 % of rounding in integer iteration counts.
+    let falls = |v: &[f64]| v.windows(2).all(|w| w[1] <= w[0] * 1.01);
+    let inside = fast.batches.iter().take_while(|b| **b <= range * fast.summary.b_hb).count();
+    let (ratio_falls, t_falls) = (falls(&fast_ratios[..inside]), falls(&t_asgd[..inside]));
+    let verdict = Verdict::all([
+        Verdict::at_least(Some(fast_ratios[0]), fast_min),
+        Verdict::within(Some(slow_ratios[0]), slow_lo, slow_hi),
+        Verdict::from_bool(ratio_falls && t_falls),
+    ]);
+    Ok(ClaimResult::new(
+        spec,
+        json!({"fast_decay_ce_ratio_at_b1_at_least": fast_min, "slow_decay_ce_ratio_at_b1_within": [slow_lo, slow_hi]}),
+        json!({
+            "fast": {
+                "spectrum": fast.spec, "ce_asgd_over_hb": fast_ratios, "t_asgd": t_asgd,
+                "checked_up_to_batch": fast.batches[inside.saturating_sub(1)],
+                "ratio_decreases": ratio_falls, "t_asgd_decreases": t_falls,
+                "ratio_decreases_on_whole_grid": falls(&fast_ratios), "t_asgd_decreases_on_whole_grid": falls(&t_asgd),
+            },
+            "slow": {"spectrum": slow.spec, "ce_asgd_over_hb": slow_ratios},
+        }),
+        verdict,
+        format!(
+            "CE_ASGD(1)/CE_HB(1): {:.3} ({}), {:.3} ({}); up to B = {}: ratio falls {ratio_falls}, T_ASGD falls {t_falls}",
+            fast_ratios[0],
+            fast.spec,
+            slow_ratios[0],
+            slow.spec,
+            fast.batches[inside.saturating_sub(1)]
+        ),
     ))
 }
 

@@ -105,3 +105,29 @@ fn c3_and_c5_fail_when_heavy_ball_loses_parallelism_or_wins_efficiency() {
     assert_eq!(evaluate(&c5, &[&serial, &other]).unwrap().verdict, Verdict::Pass);
     assert_eq!(evaluate(&c5, &[&better, &other]).unwrap().verdict, Verdict::Fail);
 }
+
+#[test]
+fn c6_needs_asgd_ahead_on_fast_decay_and_level_on_slow_decay() {
+    let c6 = claim("C6", &[("fast_min", 1.5), ("slow_lo", 0.83), ("slow_hi", 1.2), ("range", 1.0)]);
+    let scale = |mut s: Sweep, family: Family, by: &dyn Fn(f64) -> f64| {
+        for (f, points) in s.points.iter_mut() {
+            if *f == family {
+                points.iter_mut().for_each(|p| p.iterations = p.iterations.map(|t| t * by(p.batch)));
+            }
+        }
+        s
+    };
+    // ASGD 3x faster than HB at B = 1, the advantage fading as B grows.
+    let fast =
+        scale(synthetic("power:d=100,a=2", [5.0, 100.0, 100.0, 100.0]), Family::Asgd, &|b| (1.0 + b) / (3.0 + b));
+    let slow = synthetic("power:d=1000,a=0.5", [5.0, 100.0, 100.0, 100.0]);
+    let r = evaluate(&c6, &[&fast, &slow]).unwrap();
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
+    // No advantage on the fast spectrum: fail.
+    let level = synthetic("power:d=100,a=2", [5.0, 100.0, 100.0, 100.0]);
+    assert_eq!(evaluate(&c6, &[&level, &slow]).unwrap().verdict, Verdict::Fail);
+    // An advantage that grows with B contradicts the claim: fail.
+    let growing = scale(synthetic("power:d=100,a=2", [5.0, 100.0, 100.0, 100.0]), Family::Asgd, &|b| 0.5 / b.sqrt());
+    assert_eq!(evaluate(&c6, &[&growing, &slow]).unwrap().verdict, Verdict::Fail);
+    assert!(evaluate(&c6, &[&slow]).is_err());
+}

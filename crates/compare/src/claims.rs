@@ -30,7 +30,7 @@ pub struct ClaimResult {
 }
 
 impl ClaimResult {
-    fn new(spec: &ClaimSpec, predicted: Value, measured: Value, verdict: Verdict, summary: String) -> Self {
+    pub(crate) fn new(spec: &ClaimSpec, predicted: Value, measured: Value, verdict: Verdict, summary: String) -> Self {
         ClaimResult {
             id: spec.id.clone(),
             source: spec.source.clone(),

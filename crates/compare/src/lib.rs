@@ -5,6 +5,7 @@
 
 pub mod claims;
 pub mod error;
+pub mod exactness;
 pub mod profile;
 pub mod registry;
 pub mod report;
@@ -29,10 +30,15 @@ pub fn select(claims: Vec<ClaimSpec>, only: &[String]) -> Result<Vec<ClaimSpec>>
     Ok(claims.into_iter().filter(|c| only.is_empty() || only.contains(&c.id)).collect())
 }
 
-/// The distinct spectra the claims need under `profile`, in first-use order.
+/// C1 simulates; every other claim reads tuned sweeps.
+fn simulates(claim: &ClaimSpec) -> bool {
+    claim.id == "C1"
+}
+
+/// The distinct spectra the sweeps need under `profile`, in first-use order.
 pub fn spectra(claims: &[ClaimSpec], profile: Profile) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for s in claims.iter().flat_map(|c| profile.spectra(c)) {
+    for s in claims.iter().filter(|c| !simulates(c)).flat_map(|c| profile.spectra(c)) {
         if !out.contains(s) {
             out.push(s.clone());
         }
@@ -55,6 +61,14 @@ pub fn verify(claims: &[ClaimSpec], profile: Profile, cell_done: &(dyn Fn() + Sy
     let results = claims
         .iter()
         .map(|c| {
+            if simulates(c) {
+                let prefix = if profile == Profile::Smoke { "smoke_" } else { "" };
+                let budget = exactness::Budget {
+                    runs: c.protocol(&format!("{prefix}runs"))? as usize,
+                    steps: c.protocol(&format!("{prefix}steps"))? as usize,
+                };
+                return exactness::evaluate(c, &profile.spectra(c)[0], budget);
+            }
             let mine: Vec<&Sweep> =
                 profile.spectra(c).iter().map(|s| sweeps.iter().find(|w| &w.spec == s).expect("swept above")).collect();
             claims::evaluate(c, &mine)

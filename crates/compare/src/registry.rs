@@ -32,6 +32,9 @@ pub struct ClaimSpec {
     pub smoke_spectra: Vec<String>,
     /// The tolerances, by name.
     pub tolerance: BTreeMap<String, f64>,
+    /// Protocol numbers of a claim that simulates (runs, steps, batch, seed), by name.
+    #[serde(default)]
+    pub protocol: BTreeMap<String, f64>,
 }
 
 impl ClaimSpec {
@@ -50,11 +53,17 @@ impl ClaimSpec {
 
     /// A named tolerance.
     pub fn tolerance(&self, name: &str) -> Result<f64> {
-        self.tolerance
-            .get(name)
-            .copied()
-            .ok_or_else(|| Error::Registry(format!("claim {}: [tolerance] lacks '{name}'", self.id)))
+        lookup(&self.tolerance, &self.id, "tolerance", name)
     }
+
+    /// A named protocol number.
+    pub fn protocol(&self, name: &str) -> Result<f64> {
+        lookup(&self.protocol, &self.id, "protocol", name)
+    }
+}
+
+fn lookup(table: &BTreeMap<String, f64>, id: &str, section: &str, name: &str) -> Result<f64> {
+    table.get(name).copied().ok_or_else(|| Error::Registry(format!("claim {id}: [{section}] lacks '{name}'")))
 }
 
 /// Every `*.toml` in `dir`, sorted by claim id.

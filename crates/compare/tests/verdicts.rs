@@ -59,6 +59,7 @@ fn claim(id: &str, tolerance: &[(&str, f64)]) -> ClaimSpec {
         spectra: vec!["power:d=100,a=1".into()],
         smoke_spectra: vec!["power:d=100,a=1".into()],
         tolerance: tolerance.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        protocol: Default::default(),
     }
 }
 

@@ -24,8 +24,9 @@ pub struct Budget {
 /// The four methods at step sizes scaled by eta = 1/L_B, L_B = lambda_max(E[H_B H_B^T]) / L
 /// (THEORY.md §5's L_B for Gaussian H_B), well inside the region where the loss's second moment
 /// contracts, so that the sample mean has a finite variance and "4 SE" means what it says. (At
-/// twice these steps the loss of coordinate descent is heavy-tailed enough that 20 000 runs
-/// underestimate the mean by 6 SE: a property of the sample mean, not of the theory.)
+/// twice these steps the loss of coordinate descent is heavy-tailed enough that the mean of
+/// 20 000 runs strays up to 6.5 SE from the exact mean: the SE of a heavy-tailed sample is itself
+/// unreliable, a property of the sample mean, not of the theory.)
 fn methods(eta: f64) -> [Method; 4] {
     [
         Method::Sgd { lr: 0.25 * eta },

@@ -112,7 +112,6 @@ impl Setup {
             SamplingArg::With => Sampling::WithReplacement,
             SamplingArg::Without => Sampling::WithoutReplacement,
         };
-        sum.check_batch(batch, sampling)?;
         let method = a.case.method.build(&Predictions::new(&sum.spectrum()?, batch as f64))?;
         Ok(Setup {
             curve: sum.loss_curve(&method, batch, sampling, &isotropic_start(sum.dim()), a.steps)?,

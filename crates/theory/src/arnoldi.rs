@@ -87,7 +87,7 @@ pub fn spectral_radius(
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    nalgebra::DVectorView::from_slice(a, a.len()).dot(&nalgebra::DVectorView::from_slice(b, b.len()))
 }
 
 fn norm(a: &[f64]) -> f64 {

@@ -82,14 +82,8 @@ impl FiniteSum {
             return Err(invalid!("a consistent system needs n >= d rows, got n = {n}, d = {d}"));
         }
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
-        let mut gaussian = |r: usize, c: usize| {
-            DMatrix::<f64>::from_fn(r, c, |_, _| {
-                let z: f64 = StandardNormal.sample(&mut rng);
-                z
-            })
-        };
-        let u = gaussian(n, d).qr().q();
-        let v = gaussian(d, d).qr().q();
+        let u = gaussian_matrix(n, d, &mut rng).qr().q();
+        let v = gaussian_matrix(d, d, &mut rng).qr().q();
         let s = DMatrix::from_diagonal(&DVector::from_iterator(d, spectrum.eigenvalues().iter().map(|l| l.sqrt())));
         Ok(u * s * v.transpose())
     }
@@ -98,11 +92,7 @@ impl FiniteSum {
     pub fn random_psd(spectrum: &crate::Spectrum, seed: u64) -> DMatrix<f64> {
         let d = spectrum.d();
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
-        let g = DMatrix::<f64>::from_fn(d, d, |_, _| {
-            let z: f64 = StandardNormal.sample(&mut rng);
-            z
-        });
-        let q = g.qr().q();
+        let q = gaussian_matrix(d, d, &mut rng).qr().q();
         let l = DMatrix::from_diagonal(&DVector::from_row_slice(spectrum.eigenvalues()));
         &q * l * q.transpose()
     }
@@ -153,25 +143,51 @@ impl FiniteSum {
 
     /// E[H_B P H_B^T] for a batch of `batch` atoms.
     pub fn fourth_moment(&self, p: &DMatrix<f64>, batch: usize, sampling: Sampling) -> DMatrix<f64> {
-        let n = self.len() as f64;
         // single = U diag(w_k v_k^T P v_k) U^T, as two d x d x n products.
         let pv = p * &self.v;
         let mut scaled = self.u.clone();
         for (k, mut col) in scaled.column_iter_mut().enumerate() {
-            let weight = match sampling {
-                Sampling::WithReplacement => self.p[k],
-                Sampling::WithoutReplacement => n * self.p[k] * self.p[k],
-            };
-            col *= weight * self.v.column(k).dot(&pv.column(k));
+            col *= self.weight(k, sampling) * self.v.column(k).dot(&pv.column(k));
         }
-        let single = scaled * self.u.transpose();
         let hph = &self.h * p * self.h.transpose();
+        self.batch_average(hph, scaled * self.u.transpose(), batch, sampling)
+    }
+
+    /// E[H_B^T H_B] = H^T H + (sum_k w_k |u_k|^2 v_k v_k^T - H^T H) f(B): what |e - lr H_B e|^2
+    /// sees, so lambda_max(E[H_B^T H_B]) / L is the batch's effective smoothness L_B.
+    pub fn gram(&self, batch: usize, sampling: Sampling) -> DMatrix<f64> {
+        let mut scaled = self.v.clone();
+        for (k, mut col) in scaled.column_iter_mut().enumerate() {
+            col *= self.weight(k, sampling) * self.u.column(k).norm_squared();
+        }
+        let hth = self.h.transpose() * &self.h;
+        self.batch_average(hth, scaled * self.v.transpose(), batch, sampling)
+    }
+
+    /// Weight of atom k in a single-draw moment: p_k with replacement, n p_k^2 without.
+    fn weight(&self, k: usize, sampling: Sampling) -> f64 {
+        match sampling {
+            Sampling::WithReplacement => self.p[k],
+            Sampling::WithoutReplacement => self.len() as f64 * self.p[k] * self.p[k],
+        }
+    }
+
+    /// The batch moment mean + (single - mean) f(B), f = 1/B with replacement and
+    /// (n - B)/((n - 1) B) without (module documentation).
+    fn batch_average(
+        &self,
+        mean: DMatrix<f64>,
+        single: DMatrix<f64>,
+        batch: usize,
+        sampling: Sampling,
+    ) -> DMatrix<f64> {
+        let n = self.len() as f64;
         let factor = match sampling {
             Sampling::WithReplacement => 1.0 / batch as f64,
             Sampling::WithoutReplacement if n > 1.0 => (n - batch as f64) / ((n - 1.0) * batch as f64),
             Sampling::WithoutReplacement => 0.0,
         };
-        &hph + (single - &hph) * factor
+        &mean + (single - &mean) * factor
     }
 
     /// E[loss_t], t = 0..=steps, from the 2d x 2d second moment `sigma0` of z = (z1, z2).
@@ -199,6 +215,11 @@ impl FiniteSum {
         });
         Ok(map.spectral_radius(1e-10))
     }
+}
+
+/// An r x c matrix of independent N(0, 1) draws.
+fn gaussian_matrix(r: usize, c: usize, rng: &mut rand_pcg::Pcg64Mcg) -> DMatrix<f64> {
+    DMatrix::from_fn(r, c, |_, _| StandardNormal.sample(rng))
 }
 
 /// The second moment of z = (e, e) for e ~ N(0, I/d): [[I, I], [I, I]] / d.

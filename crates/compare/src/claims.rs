@@ -48,13 +48,31 @@ impl ClaimResult {
 /// Evaluates claim `spec` on the sweeps of its spectra (in the claim file's order).
 pub fn evaluate(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult> {
     match spec.id.as_str() {
-        "C2" => sgd_critical_batch(spec, sweeps),
-        "C3" => perfect_parallelization(spec, sweeps),
-        "C4" => hb_window(spec, sweeps),
+        "C2" => sgd_critical_batch(spec, &Tolerances::own(spec), sweeps),
+        "C3" => perfect_parallelization(spec, &Tolerances::own(spec), sweeps),
+        "C4" => hb_window(spec, &Tolerances::own(spec), sweeps),
         "C5" => efficiency_frontier(spec, sweeps),
         "C6" => asgd_acceleration(spec, sweeps),
         "C7" => momentum_rule(spec, sweeps),
+        "C8" => kaczmarz_batches(spec, sweeps),
         other => Err(Error::Registry(format!("no check is defined for claim '{other}'"))),
+    }
+}
+
+/// A claim's tolerances under a name prefix: C8 repeats C2–C4 and holds their numbers as
+/// c2_lo, c3_factor, ...
+struct Tolerances<'a> {
+    spec: &'a ClaimSpec,
+    prefix: &'static str,
+}
+
+impl<'a> Tolerances<'a> {
+    fn own(spec: &'a ClaimSpec) -> Self {
+        Tolerances { spec, prefix: "" }
+    }
+
+    fn get(&self, name: &str) -> Result<f64> {
+        self.spec.tolerance(&format!("{}{name}", self.prefix))
     }
 }
 
@@ -63,8 +81,8 @@ fn fmt(x: Option<f64>) -> String {
 }
 
 /// C2: B_sat(SGD) / (tr/L) within [lo, hi] on every spectrum.
-fn sgd_critical_batch(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult> {
-    let (lo, hi) = (spec.tolerance("lo")?, spec.tolerance("hi")?);
+fn sgd_critical_batch(spec: &ClaimSpec, tol: &Tolerances, sweeps: &[&Sweep]) -> Result<ClaimResult> {
+    let (lo, hi) = (tol.get("lo")?, tol.get("hi")?);
     let rows: Vec<(String, f64, Option<f64>, Option<f64>)> = sweeps
         .iter()
         .map(|s| {
@@ -85,8 +103,8 @@ fn sgd_critical_batch(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult
 
 /// C3: HB's B T(B) within `factor` of its B = 1 value for all B <= `fraction` B_hb; also the
 /// log-log slope of the HB-over-SGD speedup between B_sgd and B_hb/4, by kappa.
-fn perfect_parallelization(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult> {
-    let (factor, fraction) = (spec.tolerance("factor")?, spec.tolerance("fraction")?);
+fn perfect_parallelization(spec: &ClaimSpec, tol: &Tolerances, sweeps: &[&Sweep]) -> Result<ClaimResult> {
+    let (factor, fraction) = (tol.get("factor")?, tol.get("fraction")?);
     let mut measured = Vec::new();
     let mut verdicts = Vec::new();
     let mut parts = Vec::new();
@@ -132,8 +150,8 @@ fn perfect_parallelization(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimR
 }
 
 /// C4: (B_sat(HB) / B_sat(SGD)) / sqrt(kappa) within [lo, hi] on each spectrum.
-fn hb_window(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult> {
-    let (lo, hi) = (spec.tolerance("lo")?, spec.tolerance("hi")?);
+fn hb_window(spec: &ClaimSpec, tol: &Tolerances, sweeps: &[&Sweep]) -> Result<ClaimResult> {
+    let (lo, hi) = (tol.get("lo")?, tol.get("hi")?);
     let mut measured = Vec::new();
     let mut verdicts = Vec::new();
     let mut parts = Vec::new();
@@ -231,6 +249,29 @@ fn asgd_acceleration(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult>
             slow.spec,
             fast.batches[inside.saturating_sub(1)]
         ),
+    ))
+}
+
+/// C8: the checks of C2, C3 and C4, with their tolerances (prefixed c2_, c3_, c4_ in the claim
+/// file), on randomized Kaczmarz sweeps; pass iff all three pass.
+fn kaczmarz_batches(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult> {
+    type Check = fn(&ClaimSpec, &Tolerances, &[&Sweep]) -> Result<ClaimResult>;
+    let checks: [(&str, &'static str, Check); 3] = [
+        ("C2", "c2_", sgd_critical_batch),
+        ("C3", "c3_", perfect_parallelization),
+        ("C4", "c4_", hb_window),
+    ];
+    let parts = checks
+        .iter()
+        .map(|(id, prefix, check)| Ok((*id, check(spec, &Tolerances { spec, prefix }, sweeps)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let by_id = |f: fn(&ClaimResult) -> Value| -> Value { parts.iter().map(|(id, r)| (id.to_string(), f(r))).collect() };
+    Ok(ClaimResult::new(
+        spec,
+        by_id(|r| r.predicted.clone()),
+        by_id(|r| json!({"verdict": r.verdict, "measured": r.measured})),
+        Verdict::all(parts.iter().map(|(_, r)| r.verdict)),
+        parts.iter().map(|(id, r)| format!("{id} {}: {}", r.verdict.name(), r.summary)).collect::<Vec<_>>().join(" | "),
     ))
 }
 

@@ -19,7 +19,7 @@ pub use registry::ClaimSpec;
 pub use report::Report;
 pub use verdict::Verdict;
 
-use sweep::{FAMILIES, Sweep};
+use sweep::{FAMILIES, KACZMARZ_FAMILIES, Problem, Sweep};
 
 /// The claims named in `only` (all when empty), in registry order; unknown ids are an error.
 pub fn select(claims: Vec<ClaimSpec>, only: &[String]) -> Result<Vec<ClaimSpec>> {
@@ -30,15 +30,29 @@ pub fn select(claims: Vec<ClaimSpec>, only: &[String]) -> Result<Vec<ClaimSpec>>
     Ok(claims.into_iter().filter(|c| only.is_empty() || only.contains(&c.id)).collect())
 }
 
-/// C1 simulates; every other claim reads tuned sweeps.
-fn simulates(claim: &ClaimSpec) -> bool {
-    claim.id == "C1"
+/// What a claim measures on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Measures {
+    /// Monte Carlo against the exact curves (C1).
+    Simulation,
+    /// Tuned Gaussian sweeps of its spectra (C2–C7).
+    Gaussian,
+    /// Tuned randomized-Kaczmarz sweeps on systems with its spectra (C8).
+    Kaczmarz,
 }
 
-/// The distinct spectra the sweeps need under `profile`, in first-use order.
-pub fn spectra(claims: &[ClaimSpec], profile: Profile) -> Vec<String> {
+fn measures(claim: &ClaimSpec) -> Measures {
+    match claim.id.as_str() {
+        "C1" => Measures::Simulation,
+        "C8" => Measures::Kaczmarz,
+        _ => Measures::Gaussian,
+    }
+}
+
+/// The distinct spectra that claims measuring on `kind` need under `profile`, in first-use order.
+fn spectra_for(claims: &[ClaimSpec], profile: Profile, kind: Measures) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for s in claims.iter().filter(|c| !simulates(c)).flat_map(|c| profile.spectra(c)) {
+    for s in claims.iter().filter(|c| measures(c) == kind).flat_map(|c| profile.spectra(c)) {
         if !out.contains(s) {
             out.push(s.clone());
         }
@@ -46,22 +60,48 @@ pub fn spectra(claims: &[ClaimSpec], profile: Profile) -> Vec<String> {
     out
 }
 
+/// The distinct spectra the Gaussian sweeps need under `profile`, in first-use order.
+pub fn spectra(claims: &[ClaimSpec], profile: Profile) -> Vec<String> {
+    spectra_for(claims, profile, Measures::Gaussian)
+}
+
 /// Number of tuned cells `verify` computes (for a progress bar).
 pub fn work(claims: &[ClaimSpec], profile: Profile) -> u64 {
-    (spectra(claims, profile).len() * FAMILIES.len() * profile.batches().len()) as u64
+    let gaussian = spectra(claims, profile).len() * FAMILIES.len();
+    let kaczmarz = spectra_for(claims, profile, Measures::Kaczmarz).len() * KACZMARZ_FAMILIES.len();
+    ((gaussian + kaczmarz) * profile.batches().len()) as u64
+}
+
+/// The Kaczmarz sweeps of the C8-type claims (system shape and seed from each claim's protocol).
+fn kaczmarz_sweeps(
+    claims: &[ClaimSpec],
+    profile: Profile,
+    batches: &[f64],
+    cell_done: &(dyn Fn() + Sync),
+) -> Result<Vec<Sweep>> {
+    let mut out = Vec::new();
+    for c in claims.iter().filter(|c| measures(c) == Measures::Kaczmarz) {
+        let (rows_per_dim, seed) = (c.protocol("rows_per_dim")? as usize, c.protocol("seed")? as u64);
+        for s in profile.spectra(c) {
+            let rows = rows_per_dim * s.parse::<theory::Spectrum>()?.d();
+            out.push(Sweep::kaczmarz(s, rows, seed, batches, cell_done)?);
+        }
+    }
+    Ok(out)
 }
 
 /// Runs the claims: one sweep per distinct spectrum (cells in parallel), then each check.
 pub fn verify(claims: &[ClaimSpec], profile: Profile, cell_done: &(dyn Fn() + Sync)) -> Result<Report> {
     let batches = profile.batches();
-    let sweeps = spectra(claims, profile)
+    let mut sweeps = spectra(claims, profile)
         .iter()
         .map(|s| Sweep::run(s, &batches, profile.objective(), cell_done))
         .collect::<Result<Vec<_>>>()?;
+    sweeps.extend(kaczmarz_sweeps(claims, profile, &batches, cell_done)?);
     let results = claims
         .iter()
         .map(|c| {
-            if simulates(c) {
+            if measures(c) == Measures::Simulation {
                 let prefix = if profile == Profile::Smoke { "smoke_" } else { "" };
                 let budget = exactness::Budget {
                     runs: c.protocol(&format!("{prefix}runs"))? as usize,
@@ -69,8 +109,15 @@ pub fn verify(claims: &[ClaimSpec], profile: Profile, cell_done: &(dyn Fn() + Sy
                 };
                 return exactness::evaluate(c, &profile.spectra(c)[0], budget);
             }
-            let mine: Vec<&Sweep> =
-                profile.spectra(c).iter().map(|s| sweeps.iter().find(|w| &w.spec == s).expect("swept above")).collect();
+            let kaczmarz = measures(c) == Measures::Kaczmarz;
+            let mine: Vec<&Sweep> = profile
+                .spectra(c)
+                .iter()
+                .map(|s| {
+                    let matches = |w: &&Sweep| &w.spec == s && matches!(w.problem, Problem::Kaczmarz { .. }) == kaczmarz;
+                    sweeps.iter().find(matches).expect("swept above")
+                })
+                .collect();
             claims::evaluate(c, &mine)
         })
         .collect::<Result<Vec<_>>>()?;

@@ -2,21 +2,41 @@
 //! ASGD over the profile's batch grid, with T(B) the exact iterations to E[loss] <= 1e-4 E[loss_0]
 //! (THEORY.md §4) at the tuned hyperparameters, and the saturation batch of each method (where
 //! B T(B) reaches twice its B = 1 value, log-log interpolated; THEORY.md §5).
+//!
+//! The same measurements on randomized Kaczmarz (THEORY.md §6): a generated consistent system
+//! whose A^T A has the spectrum, SGD and HB tuned for T(eps) of the exact finite-sum recursion,
+//! mini-batches of rows drawn with replacement.
 
 use crate::error::Result;
+use rayon::prelude::*;
 use serde::Serialize;
+use theory::finite_sum::{FiniteSum, Sampling};
 use theory::phase::saturation_batch;
-use theory::{Family, Method, PhaseOptions, Spectrum, SpectrumSummary, Target, phase_with_progress};
+use theory::{Family, Method, PhaseOptions, Spectrum, SpectrumSummary, Target, phase_with_progress, tune_finite_sum};
 
-/// The methods every sweep tunes.
+/// The methods a Gaussian sweep tunes.
 pub const FAMILIES: [Family; 4] = [Family::Sgd, Family::Hb, Family::Nag, Family::Asgd];
+
+/// The methods a Kaczmarz sweep tunes (what C2–C4 compare).
+pub const KACZMARZ_FAMILIES: [Family; 2] = [Family::Sgd, Family::Hb];
+
+/// The problem a sweep is measured on.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Problem {
+    /// Streaming regression with Gaussian covariates of covariance H (exact O(d) recursion).
+    Gaussian,
+    /// Randomized Kaczmarz on a generated n x d system (exact finite-sum recursion).
+    Kaczmarz { rows: usize, seed: u64 },
+}
 
 /// One tuned (method, B) cell.
 #[derive(Clone, Debug, Serialize)]
 pub struct Point {
     pub batch: f64,
     pub method: Method,
-    pub rate: f64,
+    /// Asymptotic per-step rate (Gaussian sweeps; not computed for finite sums).
+    pub rate: Option<f64>,
     /// Exact T(B); None when not reached within the step budget.
     pub iterations: Option<f64>,
 }
@@ -25,6 +45,7 @@ pub struct Point {
 #[derive(Clone, Debug, Serialize)]
 pub struct Sweep {
     pub spec: String,
+    pub problem: Problem,
     #[serde(skip)]
     pub spectrum: Spectrum,
     pub summary: SpectrumSummary,
@@ -51,19 +72,63 @@ impl Sweep {
                     .map(|r| Point {
                         batch: r.batch,
                         method: r.method,
-                        rate: r.assessment.rate,
+                        rate: Some(r.assessment.rate),
                         iterations: r.assessment.iterations_to_target.map(|t| t as f64),
                     })
                     .collect();
                 (f, points)
             })
             .collect();
-        Ok(Sweep { spec: spec.into(), summary: spectrum.summary(), spectrum, batches: batches.to_vec(), points })
+        Ok(Sweep {
+            spec: spec.into(),
+            problem: Problem::Gaussian,
+            summary: spectrum.summary(),
+            spectrum,
+            batches: batches.to_vec(),
+            points,
+        })
+    }
+
+    /// SGD and HB on randomized Kaczmarz: a `rows` x d system with seed `seed` whose A^T A has
+    /// spectrum `spec`; each (method, B) tuned for the exact finite-sum T(eps), cells in
+    /// parallel. The summary (tr/L, B_hb, kappa) is that of H = A^T A / |A|_F^2.
+    pub fn kaczmarz(
+        spec: &str,
+        rows: usize,
+        seed: u64,
+        batches: &[f64],
+        cell_done: &(dyn Fn() + Sync),
+    ) -> Result<Sweep> {
+        let a = FiniteSum::random_system(rows, &spec.parse()?, seed)?;
+        let sum = FiniteSum::kaczmarz(&a)?;
+        let spectrum = sum.spectrum()?;
+        let cells: Vec<(Family, f64)> =
+            KACZMARZ_FAMILIES.iter().flat_map(|&f| batches.iter().map(move |&b| (f, b))).collect();
+        let tuned = cells
+            .par_iter()
+            .map(|&(family, batch)| {
+                let t = tune_finite_sum(&sum, family, batch as usize, Sampling::WithReplacement, Target::default());
+                cell_done();
+                t.map(|t| Point { batch, method: t.method, rate: None, iterations: t.iterations.map(|i| i as f64) })
+            })
+            .collect::<theory::Result<Vec<_>>>()?;
+        let points = KACZMARZ_FAMILIES
+            .iter()
+            .map(|&f| (f, cells.iter().zip(&tuned).filter(|(c, _)| c.0 == f).map(|(_, p)| p.clone()).collect()))
+            .collect();
+        Ok(Sweep {
+            spec: spec.into(),
+            problem: Problem::Kaczmarz { rows, seed },
+            summary: spectrum.summary(),
+            spectrum,
+            batches: batches.to_vec(),
+            points,
+        })
     }
 
     /// The tuned points of one family, in batch order.
     pub fn family(&self, family: Family) -> &[Point] {
-        &self.points.iter().find(|(f, _)| *f == family).expect("every sweep has all FAMILIES").1
+        &self.points.iter().find(|(f, _)| *f == family).expect("claims read only the families their sweeps tune").1
     }
 
     /// T(B) of a family (infinite where not reached).

@@ -3,7 +3,7 @@
 
 use compare::claims::evaluate;
 use compare::registry::ClaimSpec;
-use compare::sweep::{FAMILIES, Point, Sweep};
+use compare::sweep::{FAMILIES, Point, Problem, Sweep};
 use compare::verdict::{Verdict, log_log_slope};
 use theory::{Family, Method, Spectrum};
 
@@ -41,14 +41,14 @@ fn synthetic(spec: &str, saturation: [f64; 4]) -> Sweep {
                 .map(|&b| Point {
                     batch: b,
                     method: Method::Sgd { lr: 0.1 },
-                    rate: 0.5,
+                    rate: Some(0.5),
                     iterations: Some(1000.0 * (1.0 / b + 1.0 / (bsat - 2.0))),
                 })
                 .collect();
             (f, rows)
         })
         .collect();
-    Sweep { spec: spec.into(), summary: spectrum.summary(), spectrum, batches, points }
+    Sweep { spec: spec.into(), problem: Problem::Gaussian, summary: spectrum.summary(), spectrum, batches, points }
 }
 
 fn claim(id: &str, tolerance: &[(&str, f64)]) -> ClaimSpec {
@@ -131,4 +131,31 @@ fn c6_needs_asgd_ahead_on_fast_decay_and_level_on_slow_decay() {
     let growing = scale(synthetic("power:d=100,a=2", [5.0, 100.0, 100.0, 100.0]), Family::Asgd, &|b| 0.5 / b.sqrt());
     assert_eq!(evaluate(&c6, &[&growing, &slow]).unwrap().verdict, Verdict::Fail);
     assert!(evaluate(&c6, &[&slow]).is_err());
+}
+
+#[test]
+fn c8_applies_c2_to_c4_with_its_own_tolerances_and_needs_all_three() {
+    let tolerances = [
+        ("c2_lo", 0.5),
+        ("c2_hi", 2.0),
+        ("c3_factor", 1.5),
+        ("c3_fraction", 0.25),
+        ("c4_lo", 1.0 / 3.0),
+        ("c4_hi", 3.0),
+    ];
+    let c8 = claim("C8", &tolerances);
+    // power:d=100,a=1: tr/L = 5.19, sqrt(kappa) = 10; SGD saturating at 5.19 and HB at 51.9.
+    let b_sgd = "power:d=100,a=1".parse::<Spectrum>().unwrap().summary().b_sgd;
+    let good = synthetic("power:d=100,a=1", [b_sgd, 10.0 * b_sgd, 100.0, 100.0]);
+    let r = evaluate(&c8, &[&good]).unwrap();
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
+    assert_eq!(r.measured["C4"]["verdict"], "pass");
+    // Only the window is wrong (HB saturates with SGD): C2 still passes, C3 and C4 fail.
+    let narrow = synthetic("power:d=100,a=1", [b_sgd, b_sgd, 100.0, 100.0]);
+    let r = evaluate(&c8, &[&narrow]).unwrap();
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert_eq!(r.measured["C2"]["verdict"], "pass");
+    assert_eq!(r.measured["C4"]["verdict"], "fail");
+    // Missing prefixed tolerances are an error, not a default.
+    assert!(evaluate(&claim("C8", &[("lo", 0.5), ("hi", 2.0)]), &[&good]).is_err());
 }

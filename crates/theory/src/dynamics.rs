@@ -147,23 +147,31 @@ impl GaussianDynamics {
     /// T(eps): the first t <= max_steps with E[loss_t] <= eps E[loss_0].
     pub fn iterations_to_target(&self, mut s: Moments, eps: f64, max_steps: usize) -> Hitting {
         let loss0 = self.loss(&s);
-        let target = eps * loss0;
-        if loss0 <= target {
-            return Hitting::Reached(0);
-        }
-        let mut loss = loss0;
-        for t in 1..=max_steps {
+        hitting(loss0, eps, max_steps, || {
             self.step(&mut s);
-            loss = self.loss(&s);
-            if loss <= target {
-                return Hitting::Reached(t);
-            }
-            if is_divergent(loss, loss0) {
-                return Hitting::Diverged(t);
-            }
-        }
-        Hitting::NotReached { excess: loss / target }
+            self.loss(&s)
+        })
     }
+}
+
+/// T(eps) of any E[loss] recursion: `next()` advances one step and returns E[loss_t]; the first
+/// t <= max_steps with E[loss_t] <= eps `loss0`, or divergence, or the excess at the budget.
+pub(crate) fn hitting(loss0: f64, eps: f64, max_steps: usize, mut next: impl FnMut() -> f64) -> Hitting {
+    let target = eps * loss0;
+    if loss0 <= target {
+        return Hitting::Reached(0);
+    }
+    let mut loss = loss0;
+    for t in 1..=max_steps {
+        loss = next();
+        if loss <= target {
+            return Hitting::Reached(t);
+        }
+        if is_divergent(loss, loss0) {
+            return Hitting::Diverged(t);
+        }
+    }
+    Hitting::NotReached { excess: loss / target }
 }
 
 fn is_divergent(loss: f64, loss0: f64) -> bool {

@@ -206,6 +206,29 @@ impl FiniteSum {
 }
 
 impl FiniteSum {
+    /// T(eps) of the exact recursion from the second moment `sigma0`: the first t <= max_steps
+    /// with E[loss_t] <= eps E[loss_0] (stops there, so its cost is proportional to T).
+    pub fn iterations_to_target(
+        &self,
+        method: &Method,
+        batch: usize,
+        sampling: Sampling,
+        sigma0: &DMatrix<f64>,
+        target: crate::Target,
+    ) -> Result<crate::Hitting> {
+        self.check_batch(batch, sampling)?;
+        let fourth = |p: &DMatrix<f64>| self.fourth_moment(p, batch, sampling);
+        Ok(crate::second_moment::iterations_to_target(
+            &method.template(),
+            &self.h,
+            &self.loss,
+            fourth,
+            sigma0,
+            target.eps,
+            target.max_steps,
+        ))
+    }
+
     /// The asymptotic per-step rate of E[loss]: the spectral radius of the second-moment map, by
     /// restarted Arnoldi (relative Ritz residual 1e-10; `arnoldi`).
     pub fn rate(&self, method: &Method, batch: usize, sampling: Sampling) -> Result<f64> {

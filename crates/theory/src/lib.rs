@@ -28,4 +28,4 @@ pub use phase::{PhaseDiagram, PhaseOptions, PhaseRow, phase, phase_with_progress
 pub use predict::Predictions;
 pub use rate::{Rate, rate, rate_near};
 pub use spectrum::{Spectrum, SpectrumSummary};
-pub use tune::{Objective, Target, Tuned, tune};
+pub use tune::{FiniteTuned, Objective, Target, Tuned, tune, tune_finite_sum};

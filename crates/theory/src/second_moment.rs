@@ -9,6 +9,7 @@
 //!
 //! O(d^3) per step plus the cost of the fourth moment; no coordinate is assumed to decouple.
 
+use crate::dynamics::{Hitting, hitting};
 use crate::method::Template;
 use nalgebra::DMatrix;
 
@@ -81,6 +82,25 @@ impl<F: Fn(&DMatrix<f64>) -> DMatrix<f64>> SecondMomentMap<F> {
     }
 }
 
+/// E[loss] = 1/2 tr(L Sigma_11) along the iterates Sigma_t of a map.
+struct Trajectory<'a, F: Fn(&DMatrix<f64>) -> DMatrix<f64>> {
+    map: SecondMomentMap<F>,
+    loss_matrix: &'a DMatrix<f64>,
+    sigma: DMatrix<f64>,
+}
+
+impl<F: Fn(&DMatrix<f64>) -> DMatrix<f64>> Trajectory<'_, F> {
+    fn loss(&self) -> f64 {
+        let d = self.loss_matrix.nrows();
+        0.5 * (self.loss_matrix * self.sigma.view((0, 0), (d, d))).trace()
+    }
+
+    fn step(&mut self) -> f64 {
+        self.sigma = self.map.apply(&self.sigma);
+        self.loss()
+    }
+}
+
 /// E[loss_t] = 1/2 tr(L Sigma_11), t = 0..=steps, with `fourth(P)` = E[H_hat P H_hat^T].
 pub fn loss_curve(
     template: &Template,
@@ -90,14 +110,21 @@ pub fn loss_curve(
     sigma0: &DMatrix<f64>,
     steps: usize,
 ) -> Vec<f64> {
-    let map = SecondMomentMap::new(template, h, fourth);
-    let d = h.nrows();
-    let loss = |s: &DMatrix<f64>| 0.5 * (loss_matrix * s.view((0, 0), (d, d))).trace();
-    let mut sigma = sigma0.clone();
-    let mut curve = vec![loss(&sigma)];
-    for _ in 0..steps {
-        sigma = map.apply(&sigma);
-        curve.push(loss(&sigma));
-    }
-    curve
+    let mut path = Trajectory { map: SecondMomentMap::new(template, h, fourth), loss_matrix, sigma: sigma0.clone() };
+    std::iter::once(path.loss()).chain((0..steps).map(|_| path.step())).collect()
+}
+
+/// T(eps) of the same recursion: the first t <= max_steps with E[loss_t] <= eps E[loss_0].
+pub fn iterations_to_target(
+    template: &Template,
+    h: &DMatrix<f64>,
+    loss_matrix: &DMatrix<f64>,
+    fourth: impl Fn(&DMatrix<f64>) -> DMatrix<f64>,
+    sigma0: &DMatrix<f64>,
+    eps: f64,
+    max_steps: usize,
+) -> Hitting {
+    let mut path = Trajectory { map: SecondMomentMap::new(template, h, fourth), loss_matrix, sigma: sigma0.clone() };
+    let loss0 = path.loss();
+    hitting(loss0, eps, max_steps, || path.step())
 }

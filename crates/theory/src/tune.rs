@@ -9,6 +9,7 @@
 
 use crate::dynamics::{GaussianDynamics, Hitting, Moments};
 use crate::error::Result;
+use crate::finite_sum::{FiniteSum, Sampling, isotropic_start};
 use crate::invalid;
 use crate::method::{Family, Method};
 use crate::rate::{Rate, rate, rate_near};
@@ -176,6 +177,21 @@ fn nested_brent(space: &SearchSpace, f: &dyn Fn(&[f64]) -> f64) -> (Vec<f64>, f6
 
 /// Tunes `family` at batch size `batch` on `spectrum` for `objective` (T(eps) per `target`).
 pub fn tune(spectrum: &Spectrum, family: Family, batch: f64, objective: Objective, target: Target) -> Result<Tuned> {
+    let (space, x, mut evaluations) = rate_optimum(spectrum, family, batch)?;
+    let method = match objective {
+        Objective::Rate => (space.build)(&x),
+        Objective::Target => {
+            let steps_to = |m: &Method, cap: usize| target_value(spectrum, m, batch, target.eps, cap);
+            let (method, n) = refine_for_target(space, &x, target.max_steps, &steps_to);
+            evaluations += n;
+            method
+        }
+    };
+    Ok(Tuned { method, rate: rate(spectrum, &method, batch), evaluations })
+}
+
+/// The rate-optimal point of `family` at `batch` on `spectrum`, in search coordinates.
+fn rate_optimum(spectrum: &Spectrum, family: Family, batch: f64) -> Result<(SearchSpace, Vec<f64>, usize)> {
     let space = SearchSpace::new(family, spectrum)?;
     // Consecutive evaluations of the nested search are close: start each root search at the
     // previous rate.
@@ -185,27 +201,40 @@ pub fn tune(spectrum: &Spectrum, family: Family, batch: f64, objective: Objectiv
         last.set(rho);
         rho
     };
-    let (mut x, best_rate, mut evaluations) = nested_brent(&space, &rate_at);
+    let (x, best_rate, evaluations) = nested_brent(&space, &rate_at);
     if best_rate.is_nan() || best_rate >= 1.0 {
         return Err(invalid!("no convergent {family} parameters found at batch {batch} (best rate {best_rate})"));
     }
-    if objective == Objective::Target {
-        let local = SearchSpace::new(family, spectrum)?.around(&x, 1.5);
-        let best_t = Cell::new(target.max_steps as f64);
-        let t_at = |x: &[f64]| {
-            let v = target_value(spectrum, &(local.build)(x), batch, target.eps, best_t.get() as usize);
-            best_t.set(best_t.get().min(v));
-            v
-        };
-        let start = t_at(&x);
-        let (xt, vt, n) = nested_brent(&local, &t_at);
-        evaluations += n + 1;
-        if vt < start {
-            x = xt;
-        }
-    }
-    let method = (space.build)(&x);
-    Ok(Tuned { method, rate: rate(spectrum, &method, batch), evaluations })
+    Ok((space, x, evaluations))
+}
+
+/// Half-width, in log-coordinates, of the box the T(eps) search explores around its start.
+const TARGET_RADIUS: f64 = 1.5;
+/// Tolerance of the T(eps) search on every axis: T is an integer count, and a relative change of
+/// 1e-3 in a parameter moves it by well under one part in a hundred.
+const TARGET_TOL: f64 = 1e-3;
+
+/// Minimises T(eps) near the start `x`: `steps_to(method, cap)` is T(eps) with the curve stopped
+/// at `cap` steps (and extrapolated beyond), and the cap is always the best T found so far, so a
+/// poor candidate costs no more than the best one. Returns the method at the better of `x` and
+/// the search's optimum, with the evaluations spent.
+fn refine_for_target(
+    space: SearchSpace,
+    x: &[f64],
+    max_steps: usize,
+    steps_to: &dyn Fn(&Method, usize) -> f64,
+) -> (Method, usize) {
+    let mut local = space.around(x, TARGET_RADIUS);
+    local.axes.iter_mut().for_each(|a| a.tol = a.tol.max(TARGET_TOL));
+    let best = Cell::new(max_steps as f64);
+    let t_at = |x: &[f64]| {
+        let v = steps_to(&(local.build)(x), best.get().ceil() as usize);
+        best.set(best.get().min(v));
+        v
+    };
+    let start = t_at(x);
+    let (xt, vt, n) = nested_brent(&local, &t_at);
+    ((local.build)(if vt < start { &xt } else { x }), n + 1)
 }
 
 /// T(eps) of `method`, capped at `cap` steps: beyond the cap the remaining loss ratio is
@@ -222,4 +251,47 @@ fn target_value(spectrum: &Spectrum, method: &Method, batch: f64, eps: f64, cap:
         Hitting::NotReached { excess } => cap as f64 + excess.ln() * r.efold().unwrap_or(f64::INFINITY),
         Hitting::Diverged(_) => 1e30 * r.rho,
     }
+}
+
+/// A method tuned on a finite sum, with its exact T(eps).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct FiniteTuned {
+    pub method: Method,
+    /// T(eps) from the exact finite-sum recursion; None if not reached within the budget.
+    pub iterations: Option<usize>,
+    /// T(eps) evaluations spent (the Gaussian-model start not counted).
+    pub evaluations: usize,
+}
+
+/// Tunes `family` at `batch` for T(eps) of the exact finite-sum recursion (THEORY.md §6) from
+/// the isotropic start. The search starts at the rate optimum of the Gaussian model with the
+/// same H (O(d) per evaluation; its noise tr(H) H + 2 H^2 bounds the finite sum's, so it starts on
+/// the cautious side) and then minimises the exact T(eps) around it.
+pub fn tune_finite_sum(
+    sum: &FiniteSum,
+    family: Family,
+    batch: usize,
+    sampling: Sampling,
+    target: Target,
+) -> Result<FiniteTuned> {
+    sum.check_batch(batch, sampling)?;
+    let spectrum = sum.spectrum()?;
+    let (space, x, _) = rate_optimum(&spectrum, family, batch as f64)?;
+    let sigma0 = isotropic_start(sum.dim());
+    let hitting = |m: &Method, cap: usize| {
+        let capped = Target { eps: target.eps, max_steps: cap };
+        sum.iterations_to_target(m, batch, sampling, &sigma0, capped).expect("batch checked above")
+    };
+    let steps_to = |m: &Method, cap: usize| match hitting(m, cap) {
+        Hitting::Reached(t) => t as f64,
+        // Extrapolate with the rate observed so far: (excess eps)^(1/cap) per step.
+        Hitting::NotReached { excess } => {
+            let log_rho = (excess * target.eps).ln() / cap as f64;
+            if log_rho < 0.0 { cap as f64 + excess.ln() / -log_rho } else { 1e30 * (1.0 + log_rho) }
+        }
+        Hitting::Diverged(t) => 1e30 * (1.0 + 1.0 / t as f64),
+    };
+    let (method, evaluations) = refine_for_target(space, &x, target.max_steps, &steps_to);
+    let iterations = hitting(&method, target.max_steps).reached();
+    Ok(FiniteTuned { method, iterations, evaluations })
 }

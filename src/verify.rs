@@ -1,5 +1,5 @@
 //! `momlab verify`: runs the claims of experiments/*.toml, prints the verdict table and writes
-//! DIR/report.md and DIR/report.json.
+//! DIR/report.md, DIR/report.json and each claim's figures (DIR/<claim>-*.png and .svg).
 
 use crate::output;
 use anyhow::{Context, Result};
@@ -15,7 +15,7 @@ pub struct Args {
     /// Only these claims, e.g. C2,C4.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
-    /// Output directory for report.md and report.json.
+    /// Output directory for report.md, report.json and the figures.
     #[arg(long, default_value = "results/verify")]
     out: PathBuf,
     /// Directory of the claim files.
@@ -29,7 +29,7 @@ pub fn run(a: Args) -> Result<()> {
     std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
     let bar = ProgressBar::new(compare::work(&claims, profile))
         .with_style(ProgressStyle::with_template("verify [{bar:30}] {pos}/{len} tuned cells, eta {eta}")?);
-    let report = compare::verify(&claims, profile, &|| bar.inc(1))?;
+    let report = compare::verify(&claims, profile, Some(&a.out), &|| bar.inc(1))?;
     bar.finish_and_clear();
     output::write_atomically(&a.out.join("report.json"), |w| Ok(serde_json::to_writer_pretty(w, &report)?))?;
     output::write_atomically(&a.out.join("report.md"), |w| Ok(w.write_all(report.markdown().as_bytes())?))?;

@@ -254,7 +254,21 @@ fn verify_smoke_writes_a_complete_report() {
         }
         assert!(["pass", "fail", "inconclusive"].contains(&c["verdict"].as_str().unwrap()), "{c}");
         assert!(table.contains(c["id"].as_str().unwrap()), "{table}");
+        // Every claim has figures, each a PNG and an SVG that were really drawn.
+        let figures: Vec<&str> = c["figures"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+        assert!(figures.iter().any(|f| f.ends_with(".png")) && figures.iter().any(|f| f.ends_with(".svg")), "{c}");
+        for f in figures {
+            let bytes = std::fs::read(out.join(f)).unwrap();
+            let magic: &[u8] = if f.ends_with(".png") { b"\x89PNG" } else { b"<svg" };
+            assert!(bytes.starts_with(magic) && bytes.len() > 5000, "{f}: {} bytes", bytes.len());
+        }
     }
+    // Monte-Carlo T(B) points sit in the sweeps, with an exact T to compare against.
+    let simulated = report["sweeps"][0]["simulated"].as_array().unwrap();
+    assert!(!simulated.is_empty() && simulated.iter().all(|m| m["exact"].as_f64().unwrap() > 0.0));
+    // Nothing half-written is left behind.
+    let partial = std::fs::read_dir(&out).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with('.'));
+    assert_eq!(partial.count(), 0);
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("| C4 |") && md.contains("## C7"), "{md}");
     // --only runs a subset.

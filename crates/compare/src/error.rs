@@ -9,6 +9,9 @@ pub enum Error {
     /// An unknown claim id or profile was asked for.
     #[error("{0}")]
     Selection(String),
+    /// A figure could not be drawn or written.
+    #[error("figure {0}")]
+    Figure(String),
     /// The theory refused an input.
     #[error(transparent)]
     Theory(#[from] theory::Error),

@@ -42,6 +42,8 @@ struct Case {
     worst_z: f64,
     theory_rate: f64,
     ci: Option<[f64; 2]>,
+    /// Checkpoint steps, Monte-Carlo mean and SE, exact E[loss] (the figure's data).
+    curve: serde_json::Value,
 }
 
 /// Evaluates C1 on `spectrum` (the Gaussian H, the Kaczmarz system's A^T A and the coordinate-
@@ -71,7 +73,12 @@ pub fn evaluate(spec: &ClaimSpec, spectrum: &str, budget: Budget) -> Result<Clai
         let worst_z = e.worst_deviation(&exact).map_or(f64::INFINITY, |w| w.z.abs());
         let n = e.checkpoints.len();
         let ci = e.fit_rate([n / 2, n - 1], 20, level).map(|f| f.ci);
-        cases.push(Case { problem: name, method, worst_z, theory_rate, ci });
+        let column = |f: fn(&sim::Checkpoint) -> f64| e.checkpoints.iter().map(f).collect::<Vec<_>>();
+        let curve = json!({
+            "step": column(|c| c.step as f64), "mean": column(|c| c.mean), "se": column(|c| c.se),
+            "exact": e.checkpoints.iter().map(|c| exact[c.step]).collect::<Vec<_>>(),
+        });
+        cases.push(Case { problem: name, method, worst_z, theory_rate, ci, curve });
     };
     for m in methods(Predictions::new(&s, batch as f64).eta_b) {
         let exact = GaussianDynamics::new(&s, &m, batch as f64).loss_curve(Moments::isotropic(d), budget.steps);
@@ -97,7 +104,7 @@ pub fn evaluate(spec: &ClaimSpec, spectrum: &str, budget: Budget) -> Result<Clai
     let measured: Vec<_> = cases
         .iter()
         .map(|c| {
-            json!({"problem": c.problem, "method": c.method, "worst_z": c.worst_z, "theory_rate": c.theory_rate, "rate_ci": c.ci, "covered": covered(c)})
+            json!({"problem": c.problem, "method": c.method, "worst_z": c.worst_z, "theory_rate": c.theory_rate, "rate_ci": c.ci, "covered": covered(c), "curve": c.curve})
         })
         .collect();
     Ok(ClaimResult::new(

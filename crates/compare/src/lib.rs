@@ -6,6 +6,9 @@
 pub mod claims;
 pub mod error;
 pub mod exactness;
+pub mod figure;
+pub mod figures;
+pub mod montecarlo;
 pub mod profile;
 pub mod registry;
 pub mod report;
@@ -65,11 +68,12 @@ pub fn spectra(claims: &[ClaimSpec], profile: Profile) -> Vec<String> {
     spectra_for(claims, profile, Measures::Gaussian)
 }
 
-/// Number of tuned cells `verify` computes (for a progress bar).
+/// Number of cells `verify` computes: tuned cells, then Monte-Carlo cells (a progress bar).
 pub fn work(claims: &[ClaimSpec], profile: Profile) -> u64 {
     let gaussian = spectra(claims, profile).len() * FAMILIES.len();
     let kaczmarz = spectra_for(claims, profile, Measures::Kaczmarz).len() * KACZMARZ_FAMILIES.len();
-    ((gaussian + kaczmarz) * profile.batches().len()) as u64
+    let simulated = spectra(claims, profile).len() * KACZMARZ_FAMILIES.len() * profile.monte_carlo().batches.len();
+    ((gaussian + kaczmarz) * profile.batches().len() + simulated) as u64
 }
 
 /// The Kaczmarz sweeps of the C8-type claims (system shape and seed from each claim's protocol).
@@ -90,35 +94,52 @@ fn kaczmarz_sweeps(
     Ok(out)
 }
 
-/// Runs the claims: one sweep per distinct spectrum (cells in parallel), then each check.
-pub fn verify(claims: &[ClaimSpec], profile: Profile, cell_done: &(dyn Fn() + Sync)) -> Result<Report> {
+/// Runs the claims: one sweep per distinct spectrum (cells in parallel) with its Monte-Carlo
+/// points, then each check; with `figures`, each claim's figures are drawn into that directory.
+pub fn verify(
+    claims: &[ClaimSpec],
+    profile: Profile,
+    figures: Option<&std::path::Path>,
+    cell_done: &(dyn Fn() + Sync),
+) -> Result<Report> {
     let batches = profile.batches();
     let mut sweeps = spectra(claims, profile)
         .iter()
         .map(|s| Sweep::run(s, &batches, profile.objective(), cell_done))
         .collect::<Result<Vec<_>>>()?;
+    let plan = profile.monte_carlo();
+    sweeps.iter_mut().for_each(|s| s.simulate(&plan, cell_done));
     sweeps.extend(kaczmarz_sweeps(claims, profile, &batches, cell_done)?);
     let results = claims
         .iter()
         .map(|c| {
-            if measures(c) == Measures::Simulation {
+            let kaczmarz = measures(c) == Measures::Kaczmarz;
+            let mine: Vec<&Sweep> = match measures(c) {
+                Measures::Simulation => Vec::new(),
+                _ => profile
+                    .spectra(c)
+                    .iter()
+                    .map(|s| {
+                        let matches =
+                            |w: &&Sweep| &w.spec == s && matches!(w.problem, Problem::Kaczmarz { .. }) == kaczmarz;
+                        sweeps.iter().find(matches).expect("swept above")
+                    })
+                    .collect(),
+            };
+            let mut result = if measures(c) == Measures::Simulation {
                 let prefix = if profile == Profile::Smoke { "smoke_" } else { "" };
                 let budget = exactness::Budget {
                     runs: c.protocol(&format!("{prefix}runs"))? as usize,
                     steps: c.protocol(&format!("{prefix}steps"))? as usize,
                 };
-                return exactness::evaluate(c, &profile.spectra(c)[0], budget);
+                exactness::evaluate(c, &profile.spectra(c)[0], budget)?
+            } else {
+                claims::evaluate(c, &mine)?
+            };
+            if let Some(dir) = figures {
+                result.figures = figures::draw(c, &result, &mine, dir)?;
             }
-            let kaczmarz = measures(c) == Measures::Kaczmarz;
-            let mine: Vec<&Sweep> = profile
-                .spectra(c)
-                .iter()
-                .map(|s| {
-                    let matches = |w: &&Sweep| &w.spec == s && matches!(w.problem, Problem::Kaczmarz { .. }) == kaczmarz;
-                    sweeps.iter().find(matches).expect("swept above")
-                })
-                .collect();
-            claims::evaluate(c, &mine)
+            Ok(result)
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(Report { profile, batches, claims: results, sweeps })

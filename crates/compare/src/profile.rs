@@ -56,3 +56,24 @@ impl Profile {
         }
     }
 }
+
+/// The Monte-Carlo T(B) points of the T(B) figures: SGD and HB at `batches`, `runs` runs each,
+/// skipped where runs x T x d exceeds `budget` (coordinate updates).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MonteCarlo {
+    pub runs: usize,
+    pub batches: Vec<f64>,
+    pub budget: f64,
+    pub seed: u64,
+}
+
+impl Profile {
+    pub fn monte_carlo(self) -> MonteCarlo {
+        let (runs, batches, budget) = match self {
+            Profile::Smoke => (16, vec![4.0, 64.0], 1e8),
+            Profile::Quick => (64, vec![16.0, 256.0, 4096.0], 2e9),
+            Profile::Full => (256, vec![4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0], 2e10),
+        };
+        MonteCarlo { runs, batches, budget, seed: 7 }
+    }
+}

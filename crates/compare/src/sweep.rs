@@ -8,6 +8,8 @@
 //! mini-batches of rows drawn with replacement.
 
 use crate::error::Result;
+use crate::montecarlo::{SimulatedT, simulated_t};
+use crate::profile::MonteCarlo;
 use rayon::prelude::*;
 use serde::Serialize;
 use theory::finite_sum::{FiniteSum, Sampling};
@@ -51,6 +53,8 @@ pub struct Sweep {
     pub summary: SpectrumSummary,
     pub batches: Vec<f64>,
     pub points: Vec<(Family, Vec<Point>)>,
+    /// Monte-Carlo T(B) at a few cells (figures; Gaussian sweeps only).
+    pub simulated: Vec<SimulatedT>,
 }
 
 impl Sweep {
@@ -86,6 +90,7 @@ impl Sweep {
             spectrum,
             batches: batches.to_vec(),
             points,
+            simulated: Vec::new(),
         })
     }
 
@@ -123,7 +128,26 @@ impl Sweep {
             spectrum,
             batches: batches.to_vec(),
             points,
+            simulated: Vec::new(),
         })
+    }
+
+    /// Simulates T(B) of SGD and HB at the grid batches in `plan` whose cost runs x T x d stays
+    /// within the plan's budget (Gaussian sweeps; `montecarlo`); `cell_done` ticks per cell.
+    pub fn simulate(&mut self, plan: &MonteCarlo, cell_done: &(dyn Fn() + Sync)) {
+        for family in KACZMARZ_FAMILIES {
+            for point in self.family(family).to_vec() {
+                if !plan.batches.contains(&point.batch) {
+                    continue;
+                }
+                let affordable = point.iterations.filter(|t| plan.runs as f64 * t * self.summary.d as f64 <= plan.budget);
+                if let Some(exact) = affordable {
+                    let seed = plan.seed + self.simulated.len() as u64;
+                    self.simulated.push(simulated_t(&self.spectrum, family, &point, exact, plan.runs, seed));
+                }
+                cell_done();
+            }
+        }
     }
 
     /// The tuned points of one family, in batch order.

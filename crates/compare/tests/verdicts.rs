@@ -48,7 +48,8 @@ fn synthetic(spec: &str, saturation: [f64; 4]) -> Sweep {
             (f, rows)
         })
         .collect();
-    Sweep { spec: spec.into(), problem: Problem::Gaussian, summary: spectrum.summary(), spectrum, batches, points }
+    let summary = spectrum.summary();
+    Sweep { spec: spec.into(), problem: Problem::Gaussian, summary, spectrum, batches, points, simulated: Vec::new() }
 }
 
 fn claim(id: &str, tolerance: &[(&str, f64)]) -> ClaimSpec {

@@ -13,7 +13,7 @@ pub mod reduce;
 pub mod run;
 pub mod sampler;
 
-pub use ensemble::{Deviation, Ensemble, EnsembleConfig, RateFit, ensemble};
+pub use ensemble::{Checkpoint, Deviation, Ensemble, EnsembleConfig, RateFit, ensemble};
 pub use problem::{FiniteSumProblem, GaussianRegression, Problem};
 pub use sampler::Sampler;
 

@@ -2,7 +2,7 @@
 //! both iteration counts of THEORY.md §4 — from the rate, ln(1/eps) / (-ln rho), and from the
 //! exact curve, the first t with E[loss_t] <= eps E[loss_0]. For power-law spectra they differ.
 
-use crate::dynamics::{GaussianDynamics, Moments};
+use crate::dynamics::GaussianDynamics;
 use crate::method::Method;
 use crate::rate::{Rate, rate};
 use crate::spectrum::Spectrum;
@@ -30,9 +30,8 @@ impl Assessment {
         let r: Rate = rate(spectrum, method, batch);
         let iterations_to_target = (exact && !r.diverged())
             .then(|| {
-                GaussianDynamics::new(spectrum, method, batch)
-                    .iterations_to_target(Moments::isotropic(spectrum.d()), target.eps, target.max_steps)
-                    .reached()
+                let (dynamics, start) = GaussianDynamics::isotropic(spectrum, method, batch);
+                dynamics.iterations_to_target(start, target.eps, target.max_steps).reached()
             })
             .flatten();
         Assessment {

@@ -75,6 +75,8 @@ impl Hitting {
 #[derive(Clone, Debug)]
 pub struct GaussianDynamics {
     l: Vec<f64>,
+    /// Multiplicity of each eigenvalue (1 unless built by [`GaussianDynamics::isotropic`]).
+    w: Vec<f64>,
     /// A_i = M - l_i c a^T, entry by entry.
     a00: Vec<f64>,
     a01: Vec<f64>,
@@ -87,23 +89,45 @@ pub struct GaussianDynamics {
 impl GaussianDynamics {
     /// The recursion for `method` with batch size `batch` (> 0; infinity = deterministic).
     pub fn new(spectrum: &Spectrum, method: &Method, batch: f64) -> Self {
+        GaussianDynamics::with_eigenvalues(spectrum.eigenvalues().to_vec(), method, batch)
+    }
+
+    fn with_eigenvalues(l: Vec<f64>, method: &Method, batch: f64) -> Self {
         let template = method.template();
-        let l = spectrum.eigenvalues().to_vec();
         let maps: Vec<[[f64; 2]; 2]> = l.iter().map(|&li| template.transition(li)).collect();
         GaussianDynamics {
             a00: maps.iter().map(|m| m[0][0]).collect(),
             a01: maps.iter().map(|m| m[0][1]).collect(),
             a10: maps.iter().map(|m| m[1][0]).collect(),
             a11: maps.iter().map(|m| m[1][1]).collect(),
+            w: vec![1.0; l.len()],
             l,
             template,
             inv_batch: noise_weight(batch),
         }
     }
 
-    /// E[loss] = 1/2 sum_i l_i s_i[0,0].
+    /// The recursion from the isotropic start N(0, I/d) with equal eigenvalues merged: their
+    /// blocks start equal and obey the same update, so one block per distinct eigenvalue,
+    /// weighted by its multiplicity in the loss and in the noise sum, is exact (a two-cluster
+    /// spectrum of any d costs two blocks per step). Returns the recursion and its start.
+    pub fn isotropic(spectrum: &Spectrum, method: &Method, batch: f64) -> (Self, Moments) {
+        let d = spectrum.d();
+        let mut distinct: Vec<(f64, f64)> = Vec::new();
+        for &l in spectrum.eigenvalues() {
+            match distinct.iter_mut().find(|(v, _)| *v == l) {
+                Some((_, count)) => *count += 1.0,
+                None => distinct.push((l, 1.0)),
+            }
+        }
+        let mut dynamics = GaussianDynamics::with_eigenvalues(distinct.iter().map(|(l, _)| *l).collect(), method, batch);
+        dynamics.w = distinct.iter().map(|(_, count)| *count).collect();
+        (dynamics, Moments::from_variances(&vec![1.0 / d as f64; distinct.len()]))
+    }
+
+    /// E[loss] = 1/2 sum_i w_i l_i s_i[0,0].
     pub fn loss(&self, s: &Moments) -> f64 {
-        0.5 * self.l.iter().zip(&s.s00).map(|(l, x)| l * x).sum::<f64>()
+        0.5 * self.l.iter().zip(&self.w).zip(&s.s00).map(|((l, w), x)| l * w * x).sum::<f64>()
     }
 
     /// One step of the recursion, in place.
@@ -112,7 +136,7 @@ impl GaussianDynamics {
         let [c0, c1] = self.template.c;
         let (w00, w01, w11) = (a0 * a0, 2.0 * a0 * a1, a1 * a1);
         let p = |x: f64, y: f64, w: f64| w00 * x + w01 * y + w11 * w;
-        let noise: f64 = (0..self.l.len()).map(|i| self.l[i] * p(s.s00[i], s.s01[i], s.s11[i])).sum();
+        let noise: f64 = (0..self.l.len()).map(|i| self.w[i] * self.l[i] * p(s.s00[i], s.s01[i], s.s11[i])).sum();
         let (cc00, cc01, cc11) = (c0 * c0, c0 * c1, c1 * c1);
         for i in 0..self.l.len() {
             let (x, y, w) = (s.s00[i], s.s01[i], s.s11[i]);

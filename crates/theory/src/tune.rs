@@ -7,7 +7,7 @@
 //! rate surface, which stall coordinate descent, do not stop it. The boxes contain the whole
 //! deterministic stability region: lr up to 2/L (SGD), 2(1+b)/L (HB), 2(1+b)/((1+2b)L) (NAG).
 
-use crate::dynamics::{GaussianDynamics, Hitting, Moments};
+use crate::dynamics::{GaussianDynamics, Hitting};
 use crate::error::Result;
 use crate::finite_sum::{FiniteSum, Sampling, isotropic_start};
 use crate::invalid;
@@ -245,8 +245,8 @@ fn target_value(spectrum: &Spectrum, method: &Method, batch: f64, eps: f64, cap:
     if r.diverged() {
         return 1e30 * r.rho;
     }
-    let dynamics = GaussianDynamics::new(spectrum, method, batch);
-    match dynamics.iterations_to_target(Moments::isotropic(spectrum.d()), eps, cap) {
+    let (dynamics, start) = GaussianDynamics::isotropic(spectrum, method, batch);
+    match dynamics.iterations_to_target(start, eps, cap) {
         Hitting::Reached(t) => t as f64,
         Hitting::NotReached { excess } => cap as f64 + excess.ln() * r.efold().unwrap_or(f64::INFINITY),
         Hitting::Diverged(_) => 1e30 * r.rho,

@@ -147,3 +147,21 @@ fn power_iteration_rate_of_the_full_map_equals_the_secular_rate() {
         assert!((power / secular - 1.0).abs() < 1e-9, "{m:?}: power {power} secular {secular}");
     }
 }
+
+/// Merging equal eigenvalues (GaussianDynamics::isotropic) gives the same curve as one block per
+/// coordinate, for a spectrum with 2 distinct values among 300 and one with none repeated.
+#[test]
+fn merged_equal_eigenvalues_give_the_same_curve() {
+    for spec in ["cluster:d=300,lo=0.01,hi=1,frac=0.2", "power:d=40,a=1"] {
+        let s: Spectrum = spec.parse().unwrap();
+        for m in [Method::Sgd { lr: 0.4 }, Method::Hb { lr: 0.3, momentum: 0.7 }] {
+            let full = GaussianDynamics::new(&s, &m, 3.0).loss_curve(Moments::isotropic(s.d()), 200);
+            let (merged, start) = GaussianDynamics::isotropic(&s, &m, 3.0);
+            let curve = merged.loss_curve(start, 200);
+            assert_eq!(curve.len(), full.len());
+            for (a, b) in curve.iter().zip(&full) {
+                assert!((a - b).abs() <= 1e-12 * b, "{spec} {m:?}: {a} vs {b}");
+            }
+        }
+    }
+}

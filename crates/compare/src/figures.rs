@@ -1,0 +1,214 @@
+//! Which figures each claim gets, built from the same sweeps and measurements as its verdict
+//! (issue 4's figure list):
+//!
+//! | claim | figure |
+//! |---|---|
+//! | C1 | theory vs Monte-Carlo mean loss (± 2 SE band), one panel per method, three problems |
+//! | C2 | T(B) of SGD/HB/NAG/ASGD per spectrum, tr/L and B_hb marked, Monte-Carlo T(B) with bars |
+//! | C3 | speedup T_SGD/T_HB against the predicted max(1, min(B/B_sgd, √κ)) |
+//! | C4 | measured window B_sat(HB)/B_sat(SGD) against √κ, with the tolerance band |
+//! | C5, C6 | compute efficiency CE = 1/(B T) against serial runtime T, points labelled by B |
+//! | C7 | T_rule/T_tuned over B, and 1 − β of the rules against the tuned optimum |
+//! | C8 | T(B) of SGD and HB per Kaczmarz system, and the window against √κ |
+
+use crate::claims::ClaimResult;
+use crate::error::Result;
+use crate::figure::{Axis, Figure, Kind, Mark, Panel, Series, color};
+use crate::registry::ClaimSpec;
+use crate::sweep::{FAMILIES, KACZMARZ_FAMILIES, Sweep};
+use plotters::chart::SeriesLabelPosition;
+use plotters::style::RGBColor;
+use serde_json::Value;
+use std::path::Path;
+use theory::{Family, Predictions};
+
+/// Draws the figures of one claim into `dir`; returns the file names written.
+pub fn draw(spec: &ClaimSpec, result: &ClaimResult, sweeps: &[&Sweep], dir: &Path) -> Result<Vec<String>> {
+    let id = spec.id.as_str();
+    let figures = match id {
+        "C1" => vec![exactness(id, &result.measured)],
+        "C2" => vec![t_of_b(id, sweeps, &FAMILIES)],
+        "C3" => vec![speedup(id, sweeps)],
+        "C4" => vec![window(id, sweeps, spec)],
+        "C5" | "C6" => vec![frontier(id, sweeps)],
+        "C7" => vec![momentum_rule(id, sweeps, spec)],
+        "C8" => vec![t_of_b(id, sweeps, &KACZMARZ_FAMILIES), window(id, sweeps, spec)],
+        _ => Vec::new(),
+    };
+    let mut files = Vec::new();
+    for f in figures {
+        files.extend(f.write(dir)?);
+    }
+    Ok(files)
+}
+
+fn family_color(f: Family) -> RGBColor {
+    color(FAMILIES.iter().position(|g| *g == f).unwrap_or(FAMILIES.len()))
+}
+
+/// "power:d=1000,a=1" -> "power d=1000 a=1" (panel titles).
+fn title(sweep: &Sweep) -> String {
+    let problem = if matches!(sweep.problem, crate::sweep::Problem::Gaussian) { "" } else { "Kaczmarz, " };
+    format!("{problem}{}  (κ = {:.0})", sweep.spec.replace([':', ','], " "), sweep.kappa())
+}
+
+fn batch_marks(s: &Sweep) -> Vec<Mark> {
+    vec![
+        Mark { x: s.summary.b_sgd, label: "tr/L".into(), color: RGBColor(90, 90, 90) },
+        Mark { x: s.summary.b_hb, label: "B_hb = √κ tr/L".into(), color: RGBColor(200, 120, 0) },
+    ]
+}
+
+/// T(B) per spectrum, with the Monte-Carlo points of the sweep.
+fn t_of_b(id: &str, sweeps: &[&Sweep], families: &[Family]) -> Figure {
+    let panels = sweeps
+        .iter()
+        .map(|s| {
+            let mut p = Panel::new(title(s), Axis::log("batch size B"), Axis::log("T(B): iterations to 1e-4"));
+            for &f in families {
+                let points = s.batches.iter().copied().zip(s.iterations(f)).collect();
+                p.series.push(Series::new(f.name(), family_color(f), Kind::Line, points));
+                let simulated: Vec<_> = s.simulated.iter().filter(|m| m.family == f && m.iterations.is_some()).collect();
+                if !simulated.is_empty() {
+                    let points = simulated.iter().map(|m| (m.batch, m.iterations.unwrap_or(f64::NAN))).collect();
+                    let bars = simulated
+                        .iter()
+                        .map(|m| (m.interval[0].unwrap_or(f64::NAN), m.interval[1].unwrap_or(f64::NAN)))
+                        .collect();
+                    let label = format!("{} Monte Carlo ({} runs, ±2 SE)", f.name(), simulated[0].runs);
+                    p.series.push(Series::new(label, family_color(f), Kind::Bars(bars), points));
+                }
+            }
+            p.marks = batch_marks(s);
+            p.legend = SeriesLabelPosition::LowerLeft;
+            p
+        })
+        .collect();
+    Figure { name: format!("{id}-t-of-b"), cols: 3, panels }
+}
+
+/// T_SGD/T_HB against max(1, min(B/B_sgd, √κ)), all spectra in one panel.
+fn speedup(id: &str, sweeps: &[&Sweep]) -> Figure {
+    let mut p = Panel::new("HB speedup over SGD (solid: measured, dashed: predicted)", Axis::log("B / (tr/L)"), Axis::log("T_SGD(B) / T_HB(B)"));
+    for (k, s) in sweeps.iter().enumerate() {
+        let (sgd, hb) = (s.iterations(Family::Sgd), s.iterations(Family::Hb));
+        let b_sgd = s.summary.b_sgd;
+        let measured = s.batches.iter().zip(sgd.iter().zip(&hb)).map(|(b, (a, h))| (b / b_sgd, a / h)).collect();
+        let predicted =
+            s.batches.iter().map(|b| (b / b_sgd, (b / b_sgd).min(s.kappa().sqrt()).max(1.0))).collect();
+        p.series.push(Series::new(title(s), color(k), Kind::Line, measured));
+        p.series.push(Series::new("", color(k), Kind::Dashed, predicted).unlabelled());
+    }
+    Figure { name: format!("{id}-speedup"), cols: 1, panels: vec![p] }
+}
+
+/// B_sat(HB)/B_sat(SGD) against √κ, with the line of equality and the claim's tolerance band.
+fn window(id: &str, sweeps: &[&Sweep], spec: &ClaimSpec) -> Figure {
+    let prefix = if id == "C8" { "c4_" } else { "" };
+    let lo = spec.tolerance(&format!("{prefix}lo")).unwrap_or(1.0);
+    let hi = spec.tolerance(&format!("{prefix}hi")).unwrap_or(1.0);
+    let mut p = Panel::new("momentum window: measured vs √κ", Axis::log("√κ"), Axis::log("B_sat(HB) / B_sat(SGD)"));
+    let roots: Vec<f64> = sweeps.iter().map(|s| s.kappa().sqrt()).collect();
+    let (min, max) = roots.iter().fold((f64::INFINITY, 0.0f64), |(a, b), &r| (a.min(r), b.max(r)));
+    let span = [min / 2.0, max * 2.0];
+    p.series.push(Series::new("prediction: √κ", RGBColor(60, 60, 60), Kind::Line, span.map(|r| (r, r)).to_vec()));
+    let band = span.map(|r| (r * lo, r * hi)).to_vec();
+    p.series.push(Series::new(
+        format!("tolerance [{lo:.2}, {hi:.2}] √κ"),
+        RGBColor(60, 60, 60),
+        Kind::Band(band),
+        span.map(|r| (r, r)).to_vec(),
+    ));
+    for (k, s) in sweeps.iter().enumerate() {
+        if let (Some(a), Some(b)) = (s.saturation(Family::Sgd), s.saturation(Family::Hb)) {
+            p.series.push(Series::new(title(s), color(k), Kind::Markers, vec![(roots[k], b / a)]));
+        }
+    }
+    Figure { name: format!("{id}-window"), cols: 1, panels: vec![p] }
+}
+
+/// CE(B) = 1/(B T(B)) against T(B) per spectrum, one curve per method; SGD points labelled by B.
+fn frontier(id: &str, sweeps: &[&Sweep]) -> Figure {
+    let panels = sweeps
+        .iter()
+        .map(|s| {
+            let mut p = Panel::new(title(s), Axis::log("serial runtime T(B)"), Axis::log("compute efficiency 1/(B T)"));
+            for &f in &FAMILIES {
+                let t = s.iterations(f);
+                let points: Vec<(f64, f64)> = t.iter().zip(&s.batches).map(|(t, b)| (*t, 1.0 / (b * t))).collect();
+                p.series.push(Series::new(f.name(), family_color(f), Kind::Line, points.clone()));
+                p.series.push(Series::new("", family_color(f), Kind::Markers, points.clone()).unlabelled());
+                if f == Family::Sgd {
+                    let labelled = points.iter().zip(&s.batches).step_by(2).filter(|(p, _)| p.0.is_finite());
+                    p.notes.extend(labelled.map(|(p, b)| (p.0, p.1, format!("B={b}"))));
+                }
+            }
+            p
+        })
+        .collect();
+    Figure { name: format!("{id}-frontier"), cols: 3, panels }
+}
+
+/// Per spectrum: T_rule/T_tuned over B (top row), and 1 - β of tuned HB and of the rules.
+fn momentum_rule(id: &str, sweeps: &[&Sweep], spec: &ClaimSpec) -> Figure {
+    let factor = spec.tolerance("factor").unwrap_or(1.5);
+    let rules: [(&str, fn(&Predictions) -> theory::Method); 2] =
+        [("rule A", |p| p.hb_rule_a.method()), ("rule B", |p| p.hb_rule_b.method())];
+    let momentum = |m: theory::Method| if let theory::Method::Hb { momentum, .. } = m { 1.0 - momentum } else { f64::NAN };
+    let mut ratio_panels = Vec::new();
+    let mut beta_panels = Vec::new();
+    for s in sweeps {
+        let mut ratio = Panel::new(title(s), Axis::log("batch size B"), Axis::log("T_rule(B) / T_tuned(B)"));
+        let mut beta = Panel::new(title(s), Axis::log("batch size B"), Axis::log("1 − β"));
+        let tuned = s.family(Family::Hb);
+        beta.series.push(Series::new("tuned HB", family_color(Family::Hb), Kind::Line, tuned.iter().map(|p| (p.batch, momentum(p.method))).collect()));
+        for (k, (name, rule)) in rules.iter().enumerate() {
+            let picks: Vec<(f64, theory::Method)> =
+                s.batches.iter().map(|&b| (b, rule(&Predictions::new(&s.spectrum, b)))).collect();
+            let ratios = picks
+                .iter()
+                .zip(tuned)
+                .map(|((b, m), p)| {
+                    let a = theory::Assessment::new(&s.spectrum, m, *b, theory::Target::default(), true);
+                    (*b, a.iterations_to_target.map_or(f64::NAN, |t| t as f64 / p.iterations.unwrap_or(f64::NAN)))
+                })
+                .collect();
+            ratio.series.push(Series::new(*name, color(k + 4), Kind::Line, ratios));
+            beta.series.push(Series::new(*name, color(k + 4), Kind::Dashed, picks.iter().map(|(b, m)| (*b, momentum(*m))).collect()));
+        }
+        let limit = s.batches.iter().map(|&b| (b, factor)).collect();
+        ratio.series.push(Series::new(format!("tolerance {factor}x (diverged: not drawn)"), RGBColor(60, 60, 60), Kind::Dashed, limit));
+        ratio_panels.push(ratio);
+        beta_panels.push(beta);
+    }
+    let cols = ratio_panels.len();
+    ratio_panels.extend(beta_panels);
+    Figure { name: format!("{id}-rule"), cols, panels: ratio_panels }
+}
+
+/// Theory vs Monte Carlo, one panel per method, from C1's measured curves.
+fn exactness(id: &str, measured: &Value) -> Figure {
+    let cases = measured["cases"].as_array().cloned().unwrap_or_default();
+    let mut panels: Vec<Panel> = Vec::new();
+    for case in &cases {
+        let method = case["method"]["method"].as_str().unwrap_or("?").to_string();
+        let k = panels.iter().position(|p| p.title == method).unwrap_or_else(|| {
+            panels.push(Panel::new(method.clone(), Axis::linear("step t"), Axis::log("E[loss_t]")));
+            panels.len() - 1
+        });
+        let curve = &case["curve"];
+        let column = |name: &str| -> Vec<f64> {
+            curve[name].as_array().map(|a| a.iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect()).unwrap_or_default()
+        };
+        let (steps, mean, se, exact) = (column("step"), column("mean"), column("se"), column("exact"));
+        let n = panels[k].series.len() / 2;
+        let problem = case["problem"].as_str().unwrap_or("?");
+        // The band's lower edge is floored at 1 % of the mean: a log axis has no room below zero.
+        let band = mean.iter().zip(&se).map(|(m, s)| ((m - 2.0 * s).max(0.01 * m), m + 2.0 * s)).collect();
+        let mc = steps.iter().copied().zip(mean.iter().copied()).collect();
+        panels[k].series.push(Series::new(format!("{problem}: Monte Carlo ± 2 SE"), color(n), Kind::Band(band), mc));
+        let theory = steps.iter().copied().zip(exact.iter().copied()).collect();
+        panels[k].series.push(Series::new(format!("{problem}: exact"), color(n), Kind::Dashed, theory));
+    }
+    Figure { name: format!("{id}-curves"), cols: 2, panels }
+}

@@ -9,6 +9,15 @@ test:
 verify profile="quick":
     cargo run --release -- verify --profile {{profile}}
 
+# Regenerates figures/ (figures, report.md, report.json) from the full profile.
+figures:
+    cargo run --release -- verify --profile full --out figures
+
+# One claim's figures from the full profile, e.g. `just fig C3`, copied into figures/.
+fig NAME:
+    cargo run --release -- verify --profile full --only {{NAME}} --out results/fig-{{NAME}}
+    cp results/fig-{{NAME}}/{{NAME}}-*.png results/fig-{{NAME}}/{{NAME}}-*.svg figures/
+
 # The tuned phase diagram of one spectrum (THEORY.md §5).
 phase spectrum="power:d=1000,a=1":
     mkdir -p results

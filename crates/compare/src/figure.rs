@@ -212,10 +212,14 @@ fn range(panel: &Panel, x_axis: bool) -> std::ops::Range<f64> {
     }
 }
 
-/// Tick labels of a log axis: only at 1, 2 and 5 times a power of ten (the grid keeps the rest).
-fn log_tick(v: &f64) -> String {
-    let mantissa = v / 10f64.powf(v.log10().floor());
-    if [1.0, 2.0, 5.0, 10.0].iter().any(|m| (mantissa - m).abs() < 1e-6) { tick(v) } else { String::new() }
+/// Tick labels of a log axis spanning `decades`: at 1, 2 and 5 times a power of ten, or only
+/// at powers of ten beyond three decades (the grid keeps the other key points unlabelled).
+fn log_ticks(decades: f64) -> impl Fn(&f64) -> String {
+    let mantissas: &'static [f64] = if decades > 3.0 { &[1.0, 10.0] } else { &[1.0, 2.0, 5.0, 10.0] };
+    move |v: &f64| {
+        let mantissa = v / 10f64.powf(v.log10().floor());
+        if mantissas.iter().any(|m| (mantissa - m).abs() < 1e-6) { tick(v) } else { String::new() }
+    }
 }
 
 /// Tick labels: plain numbers where they are short, scientific notation otherwise.
@@ -240,6 +244,8 @@ where
     Y::CoordDescType: ValueFormatter<f64>,
 {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let decades = |r: std::ops::Range<f64>| (r.end / r.start).log10();
+    let (x_log, y_log) = (log_ticks(decades(range(panel, true))), log_ticks(decades(range(panel, false))));
     let mut chart = ChartBuilder::on(area)
         .caption(&panel.title, (FAMILY, 19))
         .margin(12)
@@ -254,8 +260,8 @@ where
         // Log axes ask for many key points (every 1..9 x 10^k) and label only 1, 2 and 5.
         .x_labels(if panel.x.log { 60 } else { 10 })
         .y_labels(if panel.y.log { 60 } else { 10 })
-        .x_label_formatter(if panel.x.log { &log_tick } else { &tick })
-        .y_label_formatter(if panel.y.log { &log_tick } else { &tick })
+        .x_label_formatter(if panel.x.log { &x_log } else { &tick })
+        .y_label_formatter(if panel.y.log { &y_log } else { &tick })
         .label_style((FAMILY, 14))
         .axis_desc_style((FAMILY, 16))
         .light_line_style(WHITE)

@@ -254,11 +254,11 @@ fn refine_for_target(
             };
             let solver = BrentOpt::new(lo, hi).set_tolerance(1e-10, tol);
             let found = Executor::new(Profile(&along), solver).configure(|s| s.max_iters(100)).run();
-            if let Ok(r) = found {
-                if let Some(v) = r.state.best_param.filter(|_| r.state.best_cost < value) {
-                    point[k] = v;
-                    value = r.state.best_cost;
-                }
+            if let Some((v, cost)) = found.ok().and_then(|r| r.state.best_param.map(|v| (v, r.state.best_cost)))
+                && cost < value
+            {
+                point[k] = v;
+                value = cost;
             }
         }
         if value >= before {

@@ -267,7 +267,8 @@ fn verify_smoke_writes_a_complete_report() {
     let simulated = report["sweeps"][0]["simulated"].as_array().unwrap();
     assert!(!simulated.is_empty() && simulated.iter().all(|m| m["exact"].as_f64().unwrap() > 0.0));
     // Nothing half-written is left behind.
-    let partial = std::fs::read_dir(&out).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with('.'));
+    let partial =
+        std::fs::read_dir(&out).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with('.'));
     assert_eq!(partial.count(), 0);
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("| C4 |") && md.contains("## C7"), "{md}");

@@ -256,16 +256,14 @@ fn asgd_acceleration(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult>
 /// file), on randomized Kaczmarz sweeps; pass iff all three pass.
 fn kaczmarz_batches(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult> {
     type Check = fn(&ClaimSpec, &Tolerances, &[&Sweep]) -> Result<ClaimResult>;
-    let checks: [(&str, &'static str, Check); 3] = [
-        ("C2", "c2_", sgd_critical_batch),
-        ("C3", "c3_", perfect_parallelization),
-        ("C4", "c4_", hb_window),
-    ];
+    let checks: [(&str, &'static str, Check); 3] =
+        [("C2", "c2_", sgd_critical_batch), ("C3", "c3_", perfect_parallelization), ("C4", "c4_", hb_window)];
     let parts = checks
         .iter()
         .map(|(id, prefix, check)| Ok((*id, check(spec, &Tolerances { spec, prefix }, sweeps)?)))
         .collect::<Result<Vec<_>>>()?;
-    let by_id = |f: fn(&ClaimResult) -> Value| -> Value { parts.iter().map(|(id, r)| (id.to_string(), f(r))).collect() };
+    let by_id =
+        |f: fn(&ClaimResult) -> Value| -> Value { parts.iter().map(|(id, r)| (id.to_string(), f(r))).collect() };
     Ok(ClaimResult::new(
         spec,
         by_id(|r| r.predicted.clone()),
@@ -276,18 +274,21 @@ fn kaczmarz_batches(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult> 
 }
 
 /// A closed-form momentum rule: the method it picks at a batch size.
-type Rule = fn(&Predictions) -> theory::Method;
+pub(crate) type Rule = fn(&Predictions) -> theory::Method;
+
+/// The HB rules of THEORY.md §5 that C7 checks: (A) deterministic tuning with L_B, (B) with
+/// L_B nu_B.
+pub(crate) const RULES: [(&str, Rule); 2] = [("A", |p| p.hb_rule_a.method()), ("B", |p| p.hb_rule_b.method())];
 
 /// C7: each closed-form HB rule of THEORY.md §5 ((A): deterministic tuning with L_B; (B): with
 /// L_B nu_B) against tuned HB: T_rule(B)/T_tuned(B) <= `factor` at every B. Pass iff some rule
 /// does so on every spectrum.
 fn momentum_rule(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult> {
     let factor = spec.tolerance("factor")?;
-    let rules: [(&str, Rule); 2] = [("A", |p| p.hb_rule_a.method()), ("B", |p| p.hb_rule_b.method())];
     let mut measured = Vec::new();
     let mut rule_verdicts = Vec::new();
     let mut parts = Vec::new();
-    for (name, rule) in rules {
+    for (name, rule) in RULES {
         let mut per_spectrum = Vec::new();
         let mut verdicts = Vec::new();
         for s in sweeps {

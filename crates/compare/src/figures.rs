@@ -11,7 +11,7 @@
 //! | C7 | T_rule/T_tuned over B, and 1 − β of the rules against the tuned optimum |
 //! | C8 | T(B) of SGD and HB per Kaczmarz system, and the window against √κ |
 
-use crate::claims::ClaimResult;
+use crate::claims::{ClaimResult, RULES};
 use crate::error::Result;
 use crate::figure::{Axis, Figure, Kind, Mark, Panel, Series, color};
 use crate::registry::ClaimSpec;
@@ -68,7 +68,8 @@ fn t_of_b(id: &str, sweeps: &[&Sweep], families: &[Family]) -> Figure {
             for &f in families {
                 let points = s.batches.iter().copied().zip(s.iterations(f)).collect();
                 p.series.push(Series::new(f.name(), family_color(f), Kind::Line, points));
-                let simulated: Vec<_> = s.simulated.iter().filter(|m| m.family == f && m.iterations.is_some()).collect();
+                let simulated: Vec<_> =
+                    s.simulated.iter().filter(|m| m.family == f && m.iterations.is_some()).collect();
                 if !simulated.is_empty() {
                     let points = simulated.iter().map(|m| (m.batch, m.iterations.unwrap_or(f64::NAN))).collect();
                     let bars = simulated
@@ -89,13 +90,16 @@ fn t_of_b(id: &str, sweeps: &[&Sweep], families: &[Family]) -> Figure {
 
 /// T_SGD/T_HB against max(1, min(B/B_sgd, √κ)), all spectra in one panel.
 fn speedup(id: &str, sweeps: &[&Sweep]) -> Figure {
-    let mut p = Panel::new("HB speedup over SGD (solid: measured, dashed: predicted)", Axis::log("B / (tr/L)"), Axis::log("T_SGD(B) / T_HB(B)"));
+    let mut p = Panel::new(
+        "HB speedup over SGD (solid: measured, dashed: predicted)",
+        Axis::log("B / (tr/L)"),
+        Axis::log("T_SGD(B) / T_HB(B)"),
+    );
     for (k, s) in sweeps.iter().enumerate() {
         let (sgd, hb) = (s.iterations(Family::Sgd), s.iterations(Family::Hb));
         let b_sgd = s.summary.b_sgd;
         let measured = s.batches.iter().zip(sgd.iter().zip(&hb)).map(|(b, (a, h))| (b / b_sgd, a / h)).collect();
-        let predicted =
-            s.batches.iter().map(|b| (b / b_sgd, (b / b_sgd).min(s.kappa().sqrt()).max(1.0))).collect();
+        let predicted = s.batches.iter().map(|b| (b / b_sgd, (b / b_sgd).min(s.kappa().sqrt()).max(1.0))).collect();
         p.series.push(Series::new(title(s), color(k), Kind::Line, measured));
         p.series.push(Series::new("", color(k), Kind::Dashed, predicted).unlabelled());
     }
@@ -152,17 +156,22 @@ fn frontier(id: &str, sweeps: &[&Sweep]) -> Figure {
 /// Per spectrum: T_rule/T_tuned over B (top row), and 1 - β of tuned HB and of the rules.
 fn momentum_rule(id: &str, sweeps: &[&Sweep], spec: &ClaimSpec) -> Figure {
     let factor = spec.tolerance("factor").unwrap_or(1.5);
-    let rules: [(&str, fn(&Predictions) -> theory::Method); 2] =
-        [("rule A", |p| p.hb_rule_a.method()), ("rule B", |p| p.hb_rule_b.method())];
-    let momentum = |m: theory::Method| if let theory::Method::Hb { momentum, .. } = m { 1.0 - momentum } else { f64::NAN };
+    let momentum =
+        |m: theory::Method| if let theory::Method::Hb { momentum, .. } = m { 1.0 - momentum } else { f64::NAN };
     let mut ratio_panels = Vec::new();
     let mut beta_panels = Vec::new();
     for s in sweeps {
         let mut ratio = Panel::new(title(s), Axis::log("batch size B"), Axis::log("T_rule(B) / T_tuned(B)"));
         let mut beta = Panel::new(title(s), Axis::log("batch size B"), Axis::log("1 − β"));
         let tuned = s.family(Family::Hb);
-        beta.series.push(Series::new("tuned HB", family_color(Family::Hb), Kind::Line, tuned.iter().map(|p| (p.batch, momentum(p.method))).collect()));
-        for (k, (name, rule)) in rules.iter().enumerate() {
+        beta.series.push(Series::new(
+            "tuned HB",
+            family_color(Family::Hb),
+            Kind::Line,
+            tuned.iter().map(|p| (p.batch, momentum(p.method))).collect(),
+        ));
+        for (k, (name, rule)) in RULES.iter().enumerate() {
+            let name = format!("rule {name}");
             let picks: Vec<(f64, theory::Method)> =
                 s.batches.iter().map(|&b| (b, rule(&Predictions::new(&s.spectrum, b)))).collect();
             let ratios = picks
@@ -173,11 +182,21 @@ fn momentum_rule(id: &str, sweeps: &[&Sweep], spec: &ClaimSpec) -> Figure {
                     (*b, a.iterations_to_target.map_or(f64::NAN, |t| t as f64 / p.iterations.unwrap_or(f64::NAN)))
                 })
                 .collect();
-            ratio.series.push(Series::new(*name, color(k + 4), Kind::Line, ratios));
-            beta.series.push(Series::new(*name, color(k + 4), Kind::Dashed, picks.iter().map(|(b, m)| (*b, momentum(*m))).collect()));
+            ratio.series.push(Series::new(&name, color(k + 4), Kind::Line, ratios));
+            beta.series.push(Series::new(
+                name,
+                color(k + 4),
+                Kind::Dashed,
+                picks.iter().map(|(b, m)| (*b, momentum(*m))).collect(),
+            ));
         }
         let limit = s.batches.iter().map(|&b| (b, factor)).collect();
-        ratio.series.push(Series::new(format!("tolerance {factor}x (diverged: not drawn)"), RGBColor(60, 60, 60), Kind::Dashed, limit));
+        ratio.series.push(Series::new(
+            format!("tolerance {factor}x (diverged: not drawn)"),
+            RGBColor(60, 60, 60),
+            Kind::Dashed,
+            limit,
+        ));
         ratio_panels.push(ratio);
         beta_panels.push(beta);
     }
@@ -198,7 +217,10 @@ fn exactness(id: &str, measured: &Value) -> Figure {
         });
         let curve = &case["curve"];
         let column = |name: &str| -> Vec<f64> {
-            curve[name].as_array().map(|a| a.iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect()).unwrap_or_default()
+            curve[name]
+                .as_array()
+                .map(|a| a.iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect())
+                .unwrap_or_default()
         };
         let (steps, mean, se, exact) = (column("step"), column("mean"), column("se"), column("exact"));
         let n = panels[k].series.len() / 2;

@@ -6,9 +6,9 @@
 //! Checkpoints are dense around the exact T (from 0.5 T to 1.5 T), and crossings are
 //! interpolated log-linearly between checkpoints.
 
+use crate::sweep::Point;
 use serde::Serialize;
 use sim::{Checkpoint, EnsembleConfig, GaussianRegression, Sampler, ensemble};
-use crate::sweep::Point;
 use theory::{Family, Spectrum, Target};
 
 /// Checkpoints between 0.5 T and 1.5 T.
@@ -30,7 +30,14 @@ pub struct SimulatedT {
 }
 
 /// Simulates `runs` runs of a tuned sweep point (`exact` = its exact T) on `spectrum`.
-pub fn simulated_t(spectrum: &Spectrum, family: Family, point: &Point, exact: f64, runs: usize, seed: u64) -> SimulatedT {
+pub fn simulated_t(
+    spectrum: &Spectrum,
+    family: Family,
+    point: &Point,
+    exact: f64,
+    runs: usize,
+    seed: u64,
+) -> SimulatedT {
     let (method, batch, eps) = (&point.method, point.batch as usize, Target::default().eps);
     let (lo, hi) = ((0.5 * exact).floor() as usize, (1.5 * exact).ceil() as usize);
     let mut checkpoints: Vec<usize> =
@@ -55,7 +62,7 @@ pub fn simulated_t(spectrum: &Spectrum, family: Family, point: &Point, exact: f6
 /// The first step at which `value` falls to `target`, log-linearly interpolated between
 /// checkpoints; None if it is below at the first checkpoint or never gets there.
 fn crossing(checkpoints: &[Checkpoint], target: f64, value: impl Fn(&Checkpoint) -> f64) -> Option<f64> {
-    let above = |c: &Checkpoint| c.alive > 0 && !(value(c) <= target);
+    let above = |c: &Checkpoint| c.alive > 0 && (value(c) > target || value(c).is_nan());
     let k = checkpoints.iter().position(|c| !above(c))?;
     if k == 0 {
         return None;

@@ -140,7 +140,8 @@ impl Sweep {
                 if !plan.batches.contains(&point.batch) {
                     continue;
                 }
-                let affordable = point.iterations.filter(|t| plan.runs as f64 * t * self.summary.d as f64 <= plan.budget);
+                let affordable =
+                    point.iterations.filter(|t| plan.runs as f64 * t * self.summary.d as f64 <= plan.budget);
                 if let Some(exact) = affordable {
                     let seed = plan.seed + self.simulated.len() as u64;
                     self.simulated.push(simulated_t(&self.spectrum, family, &point, exact, plan.runs, seed));

@@ -120,7 +120,8 @@ impl GaussianDynamics {
                 None => distinct.push((l, 1.0)),
             }
         }
-        let mut dynamics = GaussianDynamics::with_eigenvalues(distinct.iter().map(|(l, _)| *l).collect(), method, batch);
+        let mut dynamics =
+            GaussianDynamics::with_eigenvalues(distinct.iter().map(|(l, _)| *l).collect(), method, batch);
         dynamics.w = distinct.iter().map(|(_, count)| *count).collect();
         (dynamics, Moments::from_variances(&vec![1.0 / d as f64; distinct.len()]))
     }

@@ -1,0 +1,30 @@
+//! Networks trained with Burn under theory's momentum template (THEORY.md §3), and the
+//! label-noise experiments of THEORY.md §8.
+//!
+//! - [`backend`]: the Burn backend (flex, ndarray, wgpu) and float precision a network runs in.
+//! - [`optim`]: [`TemplateOptimizer`], theory's template z' = M z - c g(a . z) applied to every
+//!   trainable parameter of a Burn module, with the method given at every step.
+//! - [`schedule`]: the method of step t (constant, step-decay or cosine learning rate, momentum
+//!   fixed or coupled to the learning rate by 1 - beta = C eta^g).
+//! - [`tasks`]: seeded regression tasks (matrix sensing, teacher–student MLP, the diabetes data
+//!   set) with mini-batches, fresh label noise, train loss, implicit regulariser and test error.
+//! - [`params`], [`hessian`]: a module's parameters as one vector, gradients, Hessian-vector
+//!   products by finite differences of gradients, Hutchinson's trace estimate.
+//! - [`train`]: interpolate without noise, then train with label noise under a schedule, and
+//!   record the run ([`train::Record`]).
+
+pub mod backend;
+pub mod error;
+pub mod hessian;
+pub mod optim;
+pub mod params;
+pub mod schedule;
+pub mod tasks;
+pub mod train;
+
+pub use backend::{Backend, Precision, device};
+pub use error::{Error, Result};
+pub use optim::TemplateOptimizer;
+pub use schedule::{Lr, Momentum, Schedule};
+pub use tasks::Task;
+pub use train::{Config, Interpolation, Outcome, Record, Stop};

@@ -1,0 +1,212 @@
+//! Fully connected tanh networks (the teacher, the students, the diabetes regressor of
+//! THEORY.md §8):
+//!
+//! ```text
+//!     h_0 = x,   h_l = tanh(h_{l-1} W_l + b_l)  (l < L),   f(x) = h_{L-1} W_L + b_L
+//! ```
+//!
+//! with W_l of shape [width_{l-1}, width_l]. tanh (not ReLU) keeps the loss twice
+//! differentiable, so the Hessian trace the experiments track is defined everywhere and its
+//! finite-difference estimates are accurate.
+//!
+//! [`MlpWeights`] holds the weights in f64 on the host (drawn from a seeded generator, and
+//! evaluated exactly there, e.g. to label data with a teacher); [`Mlp`] is the Burn module built
+//! from them.
+
+use super::{Rng, gaussian};
+use burn::module::{Module, Param};
+use burn::nn::Linear;
+use burn::tensor::{Device, Tensor, TensorData};
+
+/// One layer in f64: `weight` is [inputs, outputs] row-major, `bias` has `outputs` entries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layer {
+    pub inputs: usize,
+    pub outputs: usize,
+    pub weight: Vec<f64>,
+    pub bias: Vec<f64>,
+}
+
+/// An MLP's weights in f64. See the [module docs](self).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MlpWeights {
+    pub layers: Vec<Layer>,
+}
+
+impl MlpWeights {
+    /// Layers of the given widths (input first, output last) with weights W_ij ~ N(0, 1/fan_in)
+    /// and biases b_j ~ N(0, bias_std^2), drawn from `rng` layer by layer, weights before biases.
+    ///
+    /// # Panics
+    /// When fewer than two widths are given or a width is 0.
+    pub fn random(widths: &[usize], bias_std: f64, rng: &mut Rng) -> Self {
+        assert!(
+            widths.len() >= 2 && widths.iter().all(|&w| w > 0),
+            "an MLP needs >= 2 positive widths, got {widths:?}"
+        );
+        let layers = widths
+            .windows(2)
+            .map(|w| {
+                let (inputs, outputs) = (w[0], w[1]);
+                let scale = 1.0 / (inputs as f64).sqrt();
+                let weight = gaussian(rng, inputs * outputs).into_iter().map(|g| g * scale).collect();
+                let bias = gaussian(rng, outputs).into_iter().map(|g| g * bias_std).collect();
+                Layer { inputs, outputs, weight, bias }
+            })
+            .collect();
+        MlpWeights { layers }
+    }
+
+    /// The widths, input first.
+    pub fn widths(&self) -> Vec<usize> {
+        let mut widths = vec![self.layers[0].inputs];
+        widths.extend(self.layers.iter().map(|l| l.outputs));
+        widths
+    }
+
+    /// The number of parameters (weights and biases).
+    pub fn num_params(&self) -> usize {
+        self.layers.iter().map(|l| l.weight.len() + l.bias.len()).sum()
+    }
+
+    /// f(x) in f64 for one input row.
+    pub fn forward(&self, x: &[f64]) -> Vec<f64> {
+        let last = self.layers.len() - 1;
+        let mut h = x.to_vec();
+        for (l, layer) in self.layers.iter().enumerate() {
+            let mut out = layer.bias.clone();
+            for (i, hi) in h.iter().enumerate() {
+                let row = &layer.weight[i * layer.outputs..(i + 1) * layer.outputs];
+                out.iter_mut().zip(row).for_each(|(o, w)| *o += hi * w);
+            }
+            if l < last {
+                out.iter_mut().for_each(|o| *o = o.tanh());
+            }
+            h = out;
+        }
+        h
+    }
+
+    /// Multiplies the last layer (weights and bias) by `factor`, which multiplies f by it.
+    pub fn scale_output(&mut self, factor: f64) {
+        let last = self.layers.last_mut().expect("an MLP has layers");
+        last.weight.iter_mut().chain(last.bias.iter_mut()).for_each(|w| *w *= factor);
+    }
+
+    /// The Burn module with these weights on `device` (trainable parameters).
+    pub fn to_module(&self, device: &Device) -> Mlp {
+        let layers = self
+            .layers
+            .iter()
+            .map(|l| Linear {
+                weight: Param::from_tensor(Tensor::from_data(
+                    TensorData::new(l.weight.clone(), [l.inputs, l.outputs]),
+                    device,
+                )),
+                bias: Some(Param::from_tensor(Tensor::from_data(TensorData::new(l.bias.clone(), [l.outputs]), device))),
+            })
+            .collect();
+        Mlp { layers }
+    }
+}
+
+/// A tanh MLP as a Burn module. See the [module docs](self).
+#[derive(Module, Debug)]
+pub struct Mlp {
+    pub layers: Vec<Linear>,
+}
+
+impl Mlp {
+    /// f(x) for input rows `x` (rows x width_0): rows x width_L.
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let last = self.layers.len() - 1;
+        let mut h = x;
+        for (l, layer) in self.layers.iter().enumerate() {
+            h = layer.forward(h);
+            if l < last {
+                h = h.tanh();
+            }
+        }
+        h
+    }
+}
+
+/// What distinguishes one MLP regression task from another (its name, settings, data and
+/// initial weights); the [`Task`](super::Task) implementation, shared by all of them, follows:
+/// squared loss, the Hutchinson trace of the Hessian as the regulariser (THEORY.md §8) and
+/// 1 - R^2 on the test split as the test error.
+pub trait MlpRegression {
+    const NAME: &'static str;
+    type Settings: serde::Serialize;
+    fn settings(&self) -> &Self::Settings;
+    fn dataset(&self) -> &super::Data;
+    /// The initial weights (init stream of the seed).
+    fn initial_weights(&self) -> MlpWeights;
+    fn hutchinson(&self) -> crate::hessian::Hutchinson;
+}
+
+impl<T: MlpRegression> super::Task for T {
+    type Model = Mlp;
+
+    fn name(&self) -> &'static str {
+        T::NAME
+    }
+
+    fn config(&self) -> serde_json::Value {
+        serde_json::to_value(self.settings()).expect("the settings serialise")
+    }
+
+    fn data(&self) -> &super::Data {
+        self.dataset()
+    }
+
+    fn init(&self, device: &Device) -> Mlp {
+        self.initial_weights().to_module(device)
+    }
+
+    fn forward(&self, model: &Mlp, x: Tensor<2>) -> Tensor<2> {
+        model.forward(x)
+    }
+
+    fn regulariser_name(&self) -> &'static str {
+        "hessian_trace"
+    }
+
+    /// tr(∇²L) of the noise-free full train loss, by Hutchinson's estimator with the task's
+    /// settings and the probes of `seed`'s probe stream (the same probes at every call).
+    fn regulariser(&self, model: &Mlp, loaded: &super::Loaded, seed: u64) -> crate::error::Result<f64> {
+        let settings = self.hutchinson();
+        let mut rng = super::rng(seed, super::Stream::Probes);
+        let loss = |m: &Mlp| self.train_loss_tensor(m, loaded);
+        Ok(crate::hessian::hutchinson(model, loss, settings.probes, settings.h, &mut rng)?.estimate)
+    }
+
+    /// The relative test MSE (1 - R^2).
+    fn test_error(&self, model: &Mlp, loaded: &super::Loaded) -> crate::error::Result<f64> {
+        super::relative_test_mse(self, model, loaded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::{Backend, Precision, device};
+    use crate::tasks::{Stream, rng};
+
+    /// The Burn module computes the same function as the f64 host weights.
+    #[test]
+    fn module_and_host_weights_agree() {
+        let device = device(Backend::Flex, Precision::F64).unwrap();
+        let weights = MlpWeights::random(&[3, 5, 4, 1], 0.3, &mut rng(1, Stream::Init));
+        assert_eq!(weights.widths(), vec![3, 5, 4, 1]);
+        assert_eq!(weights.num_params(), 3 * 5 + 5 + 5 * 4 + 4 + 4 + 1);
+        let x = gaussian(&mut rng(2, Stream::Data), 6 * 3);
+        let module = weights.to_module(&device);
+        let out = module.forward(Tensor::from_data(TensorData::new(x.clone(), [6, 3]), &device));
+        let out = out.try_into_vec_as::<f64>().unwrap();
+        for (i, row) in x.chunks(3).enumerate() {
+            let host = weights.forward(row)[0];
+            assert!((out[i] - host).abs() <= 1e-14 * host.abs().max(1.0), "{} vs {host}", out[i]);
+        }
+    }
+}

@@ -29,10 +29,10 @@ pub fn draw(spec: &ClaimSpec, result: &ClaimResult, sweeps: &[&Sweep], dir: &Pat
         "C1" => vec![exactness(id, &result.measured)],
         "C2" => vec![t_of_b(id, sweeps, &FAMILIES)],
         "C3" => vec![speedup(id, sweeps)],
-        "C4" => vec![window(id, sweeps, spec)],
+        "C4" => vec![window(id, sweeps, spec)?],
         "C5" | "C6" => vec![frontier(id, sweeps)],
-        "C7" => vec![momentum_rule(id, sweeps, spec)],
-        "C8" => vec![t_of_b(id, sweeps, &KACZMARZ_FAMILIES), window(id, sweeps, spec)],
+        "C7" => vec![momentum_rule(id, sweeps, spec, &result.measured)?],
+        "C8" => vec![t_of_b(id, sweeps, &KACZMARZ_FAMILIES), window(id, sweeps, spec)?],
         _ => Vec::new(),
     };
     let mut files = Vec::new();
@@ -107,10 +107,9 @@ fn speedup(id: &str, sweeps: &[&Sweep]) -> Figure {
 }
 
 /// B_sat(HB)/B_sat(SGD) against √κ, with the line of equality and the claim's tolerance band.
-fn window(id: &str, sweeps: &[&Sweep], spec: &ClaimSpec) -> Figure {
+fn window(id: &str, sweeps: &[&Sweep], spec: &ClaimSpec) -> Result<Figure> {
     let prefix = if id == "C8" { "c4_" } else { "" };
-    let lo = spec.tolerance(&format!("{prefix}lo")).unwrap_or(1.0);
-    let hi = spec.tolerance(&format!("{prefix}hi")).unwrap_or(1.0);
+    let (lo, hi) = (spec.tolerance(&format!("{prefix}lo"))?, spec.tolerance(&format!("{prefix}hi"))?);
     let mut p = Panel::new("momentum window: measured vs √κ", Axis::log("√κ"), Axis::log("B_sat(HB) / B_sat(SGD)"));
     let roots: Vec<f64> = sweeps.iter().map(|s| s.kappa().sqrt()).collect();
     let (min, max) = roots.iter().fold((f64::INFINITY, 0.0f64), |(a, b), &r| (a.min(r), b.max(r)));
@@ -128,7 +127,7 @@ fn window(id: &str, sweeps: &[&Sweep], spec: &ClaimSpec) -> Figure {
             p.series.push(Series::new(title(s), color(k), Kind::Markers, vec![(roots[k], b / a)]));
         }
     }
-    Figure { name: format!("{id}-window"), cols: 1, panels: vec![p] }
+    Ok(Figure { name: format!("{id}-window"), cols: 1, panels: vec![p] })
 }
 
 /// CE(B) = 1/(B T(B)) against T(B) per spectrum, one curve per method; SGD points labelled by B.
@@ -153,14 +152,15 @@ fn frontier(id: &str, sweeps: &[&Sweep]) -> Figure {
     Figure { name: format!("{id}-frontier"), cols: 3, panels }
 }
 
-/// Per spectrum: T_rule/T_tuned over B (top row), and 1 - β of tuned HB and of the rules.
-fn momentum_rule(id: &str, sweeps: &[&Sweep], spec: &ClaimSpec) -> Figure {
-    let factor = spec.tolerance("factor").unwrap_or(1.5);
+/// Per spectrum: T_rule/T_tuned over B (top row, the ratios C7's check measured: `measured`
+/// holds them per rule and spectrum), and 1 - β of tuned HB and of the rules.
+fn momentum_rule(id: &str, sweeps: &[&Sweep], spec: &ClaimSpec, measured: &Value) -> Result<Figure> {
+    let factor = spec.tolerance("factor")?;
     let momentum =
         |m: theory::Method| if let theory::Method::Hb { momentum, .. } = m { 1.0 - momentum } else { f64::NAN };
     let mut ratio_panels = Vec::new();
     let mut beta_panels = Vec::new();
-    for s in sweeps {
+    for (j, s) in sweeps.iter().enumerate() {
         let mut ratio = Panel::new(title(s), Axis::log("batch size B"), Axis::log("T_rule(B) / T_tuned(B)"));
         let mut beta = Panel::new(title(s), Axis::log("batch size B"), Axis::log("1 − β"));
         let tuned = s.family(Family::Hb);
@@ -174,13 +174,13 @@ fn momentum_rule(id: &str, sweeps: &[&Sweep], spec: &ClaimSpec) -> Figure {
             let name = format!("rule {name}");
             let picks: Vec<(f64, theory::Method)> =
                 s.batches.iter().map(|&b| (b, rule(&Predictions::new(&s.spectrum, b)))).collect();
-            let ratios = picks
+            // null (diverged) reads as NaN and is left out of the line.
+            let measured_ratios = &measured[k]["spectra"][j]["ratios"];
+            let ratios = s
+                .batches
                 .iter()
-                .zip(tuned)
-                .map(|((b, m), p)| {
-                    let a = theory::Assessment::new(&s.spectrum, m, *b, theory::Target::default(), true);
-                    (*b, a.iterations_to_target.map_or(f64::NAN, |t| t as f64 / p.iterations.unwrap_or(f64::NAN)))
-                })
+                .enumerate()
+                .map(|(i, b)| (*b, measured_ratios[i].as_f64().unwrap_or(f64::NAN)))
                 .collect();
             ratio.series.push(Series::new(&name, color(k + 4), Kind::Line, ratios));
             beta.series.push(Series::new(
@@ -202,7 +202,7 @@ fn momentum_rule(id: &str, sweeps: &[&Sweep], spec: &ClaimSpec) -> Figure {
     }
     let cols = ratio_panels.len();
     ratio_panels.extend(beta_panels);
-    Figure { name: format!("{id}-rule"), cols, panels: ratio_panels }
+    Ok(Figure { name: format!("{id}-rule"), cols, panels: ratio_panels })
 }
 
 /// Theory vs Monte Carlo, one panel per method, from C1's measured curves.

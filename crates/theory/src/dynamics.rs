@@ -114,10 +114,11 @@ impl GaussianDynamics {
     pub fn isotropic(spectrum: &Spectrum, method: &Method, batch: f64) -> (Self, Moments) {
         let d = spectrum.d();
         let mut distinct: Vec<(f64, f64)> = Vec::new();
+        // The eigenvalues are sorted, so equal ones are adjacent: one pass.
         for &l in spectrum.eigenvalues() {
-            match distinct.iter_mut().find(|(v, _)| *v == l) {
-                Some((_, count)) => *count += 1.0,
-                None => distinct.push((l, 1.0)),
+            match distinct.last_mut() {
+                Some((v, count)) if *v == l => *count += 1.0,
+                _ => distinct.push((l, 1.0)),
             }
         }
         let mut dynamics =

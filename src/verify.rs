@@ -27,8 +27,8 @@ pub fn run(a: Args) -> Result<()> {
     let profile: Profile = a.profile.parse()?;
     let claims = compare::select(registry::load(&a.experiments)?, &a.only)?;
     std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
-    let bar = ProgressBar::new(compare::work(&claims, profile))
-        .with_style(ProgressStyle::with_template("verify [{bar:30}] {pos}/{len} tuned cells, eta {eta}")?);
+    let bar = ProgressBar::new(compare::work(&claims, profile)?)
+        .with_style(ProgressStyle::with_template("verify [{bar:30}] {pos}/{len} cells and runs, eta {eta}")?);
     let report = compare::verify(&claims, profile, Some(&a.out), &|| bar.inc(1))?;
     bar.finish_and_clear();
     output::write_atomically(&a.out.join("report.json"), |w| Ok(serde_json::to_writer_pretty(w, &report)?))?;

@@ -15,6 +15,9 @@ pub enum Error {
     /// The theory refused an input.
     #[error(transparent)]
     Theory(#[from] theory::Error),
+    /// A network run could not be set up.
+    #[error(transparent)]
+    Network(#[from] nn::Error),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

@@ -10,6 +10,7 @@
 //! | C5, C6 | compute efficiency CE = 1/(B T) against serial runtime T, points labelled by B |
 //! | C7 | T_rule/T_tuned over B, and 1 − β of the rules against the tuned optimum |
 //! | C8 | T(B) of SGD and HB per Kaczmarz system, and the window against √κ |
+//! | C9 | time to the regulariser threshold against 1 − β per η (minimum and knee marked); (1 − β)* and T* against η with the fits and the 2/3 laws |
 
 use crate::claims::{ClaimResult, RULES};
 use crate::error::Result;
@@ -33,6 +34,7 @@ pub fn draw(spec: &ClaimSpec, result: &ClaimResult, sweeps: &[&Sweep], dir: &Pat
         "C5" | "C6" => vec![frontier(id, sweeps)],
         "C7" => vec![momentum_rule(id, sweeps, spec, &result.measured)?],
         "C8" => vec![t_of_b(id, sweeps, &KACZMARZ_FAMILIES), window(id, sweeps, spec)?],
+        "C9" => scaling(id, &result.measured),
         _ => Vec::new(),
     };
     let mut files = Vec::new();
@@ -233,4 +235,102 @@ fn exactness(id: &str, measured: &Value) -> Figure {
         panels[k].series.push(Series::new(format!("{problem}: exact"), color(n), Kind::Dashed, theory));
     }
     Figure { name: format!("{id}-curves"), cols: 2, panels }
+}
+
+/// C9 from its measured scan (`measured`: points, optima, fits): T against 1 - β per η, and the
+/// optima against η with the fitted power laws and the predicted exponent 2/3.
+fn scaling(id: &str, measured: &Value) -> Vec<Figure> {
+    let num = |v: &Value, key: &str| v[key].as_f64().unwrap_or(f64::NAN);
+    let empty = Vec::new();
+    let (points, optima) =
+        (measured["points"].as_array().unwrap_or(&empty), measured["optima"].as_array().unwrap_or(&empty));
+    let knee_factor = num(measured, "knee_factor");
+    let mut time = Panel::new(
+        "label-noise HB: steps to the threshold (mean ± 2 SE over seeds)",
+        Axis::log("1 − β"),
+        Axis::log("steps T"),
+    );
+    for (k, o) in optima.iter().enumerate() {
+        let lr = num(o, "lr");
+        let mine: Vec<&Value> = points.iter().filter(|p| num(p, "lr") == lr && p["log_time"].is_f64()).collect();
+        let line: Vec<(f64, f64)> = mine.iter().map(|p| (num(p, "one_minus_beta"), num(p, "log_time").exp())).collect();
+        let bars = mine
+            .iter()
+            .map(|p| {
+                let (m, se) = (num(p, "log_time"), num(p, "log_time_se"));
+                ((m - 2.0 * se).exp(), (m + 2.0 * se).exp())
+            })
+            .collect();
+        if let Some(&(x, y)) = line.last() {
+            time.notes.push((x * 1.08, y, format!("η={lr:.1e}")));
+        }
+        time.series.push(Series::new("", color(k), Kind::Bars(bars), line).unlabelled());
+    }
+    let t_min: Vec<(f64, f64)> = optima.iter().map(|o| (num(o, "at_min"), num(o, "t_min"))).collect();
+    time.series.push(Series::new("minimum", RGBColor(0, 0, 0), Kind::Markers, t_min));
+    let knees = optima.iter().map(|o| (num(o, "knee"), knee_factor * num(o, "t_min"))).collect();
+    time.series.push(Series::new(format!("knee: T = {knee_factor} T*"), RGBColor(200, 0, 0), Kind::Markers, knees));
+    time.legend = SeriesLabelPosition::UpperRight;
+
+    let lrs: Vec<f64> = optima.iter().map(|o| num(o, "lr")).collect();
+    let span = [lrs.iter().copied().fold(f64::INFINITY, f64::min) / 1.3, lrs.iter().copied().fold(0.0, f64::max) * 1.3];
+    let power = |fit: &Value, slope: f64, anchor: Option<(f64, f64)>| -> Vec<(f64, f64)> {
+        // Through exp(intercept) x^slope, or with `slope` through the anchor point.
+        span.iter()
+            .map(|&x| match anchor {
+                Some((x0, y0)) => (x, y0 * (x / x0).powf(slope)),
+                None => (x, num(fit, "intercept").exp() * x.powf(num(fit, "slope"))),
+            })
+            .collect()
+    };
+    let centroid = |pts: &[(f64, f64)]| {
+        let pts: Vec<&(f64, f64)> = pts.iter().filter(|p| p.1 > 0.0 && p.1.is_finite()).collect();
+        let n = pts.len().max(1) as f64;
+        let (lx, ly) = pts.iter().fold((0.0, 0.0), |a, p| (a.0 + p.0.ln(), a.1 + p.1.ln()));
+        ((lx / n).exp(), (ly / n).exp())
+    };
+    let mut knee_panel =
+        Panel::new("optimal momentum against the learning rate", Axis::log("learning rate η"), Axis::log("(1 − β)*"));
+    let knee_points: Vec<(f64, f64)> = optima.iter().map(|o| (num(o, "lr"), num(o, "knee"))).collect();
+    knee_panel.series.push(Series::new("knee (1 − β)*", color(0), Kind::Markers, knee_points.clone()));
+    let fits: Vec<(f64, f64)> = optima.iter().map(|o| (num(o, "lr"), num(o, "min_fit"))).collect();
+    if fits.iter().any(|p| p.1.is_finite()) {
+        knee_panel.series.push(Series::new("minimum (local parabola)", color(1), Kind::Markers, fits));
+    }
+    let g = &measured["g"];
+    if g.is_object() {
+        let label = format!("fit: g = {:.3}", num(g, "slope"));
+        knee_panel.series.push(Series::new(label, color(0), Kind::Line, power(g, 0.0, None)));
+    }
+    knee_panel.series.push(Series::new(
+        "g = 2/3",
+        RGBColor(60, 60, 60),
+        Kind::Dashed,
+        power(g, 2.0 / 3.0, Some(centroid(&knee_points))),
+    ));
+    knee_panel.legend = SeriesLabelPosition::UpperLeft;
+
+    let mut t_panel =
+        Panel::new("fastest time against the learning rate", Axis::log("learning rate η"), Axis::log("T*"));
+    let t_points: Vec<(f64, f64)> = optima.iter().map(|o| (num(o, "lr"), num(o, "t_min"))).collect();
+    t_panel.series.push(Series::new("T*", color(2), Kind::Markers, t_points.clone()));
+    let t = &measured["time"];
+    if t.is_object() {
+        t_panel.series.push(Series::new(
+            format!("fit: T* ∝ η^{:.3}", num(t, "slope")),
+            color(2),
+            Kind::Line,
+            power(t, 0.0, None),
+        ));
+    }
+    t_panel.series.push(Series::new(
+        "η^(−2/3)",
+        RGBColor(60, 60, 60),
+        Kind::Dashed,
+        power(t, -2.0 / 3.0, Some(centroid(&t_points))),
+    ));
+    vec![
+        Figure { name: format!("{id}-time"), cols: 1, panels: vec![time] },
+        Figure { name: format!("{id}-fit"), cols: 2, panels: vec![knee_panel, t_panel] },
+    ]
 }

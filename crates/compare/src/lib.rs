@@ -12,6 +12,7 @@ pub mod montecarlo;
 pub mod profile;
 pub mod registry;
 pub mod report;
+pub mod scaling;
 pub mod sweep;
 pub mod verdict;
 
@@ -42,10 +43,13 @@ enum Measures {
     Gaussian,
     /// Tuned randomized-Kaczmarz sweeps on systems with its spectra (C8).
     Kaczmarz,
+    /// Networks trained with Burn on its task (C9).
+    Network,
 }
 
 fn measures(claim: &ClaimSpec) -> Measures {
     match claim.id.as_str() {
+        _ if claim.task.is_some() => Measures::Network,
         "C1" => Measures::Simulation,
         "C8" => Measures::Kaczmarz,
         _ => Measures::Gaussian,
@@ -68,12 +72,17 @@ pub fn spectra(claims: &[ClaimSpec], profile: Profile) -> Vec<String> {
     spectra_for(claims, profile, Measures::Gaussian)
 }
 
-/// Number of cells `verify` computes: tuned cells, then Monte-Carlo cells (a progress bar).
-pub fn work(claims: &[ClaimSpec], profile: Profile) -> u64 {
+/// Number of cells `verify` computes: tuned cells, Monte-Carlo cells and training runs (a
+/// progress bar).
+pub fn work(claims: &[ClaimSpec], profile: Profile) -> Result<u64> {
     let gaussian = spectra(claims, profile).len() * FAMILIES.len();
     let kaczmarz = spectra_for(claims, profile, Measures::Kaczmarz).len() * KACZMARZ_FAMILIES.len();
     let simulated = spectra(claims, profile).len() * KACZMARZ_FAMILIES.len() * profile.monte_carlo().batches.len();
-    ((gaussian + kaczmarz) * profile.batches().len() + simulated) as u64
+    let mut runs = 0;
+    for c in claims.iter().filter(|c| measures(c) == Measures::Network) {
+        runs += scaling::runs(c, profile)?;
+    }
+    Ok(((gaussian + kaczmarz) * profile.batches().len() + simulated) as u64 + runs)
 }
 
 /// The Kaczmarz sweeps of the C8-type claims (system shape and seed from each claim's protocol).
@@ -115,7 +124,7 @@ pub fn verify(
         .map(|c| {
             let kaczmarz = measures(c) == Measures::Kaczmarz;
             let mine: Vec<&Sweep> = match measures(c) {
-                Measures::Simulation => Vec::new(),
+                Measures::Simulation | Measures::Network => Vec::new(),
                 _ => profile
                     .spectra(c)
                     .iter()
@@ -126,7 +135,9 @@ pub fn verify(
                     })
                     .collect(),
             };
-            let mut result = if measures(c) == Measures::Simulation {
+            let mut result = if measures(c) == Measures::Network {
+                scaling::evaluate(c, profile, cell_done)?
+            } else if measures(c) == Measures::Simulation {
                 let prefix = if profile == Profile::Smoke { "smoke_" } else { "" };
                 let budget = exactness::Budget {
                     runs: c.protocol(&format!("{prefix}runs"))? as usize,

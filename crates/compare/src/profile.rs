@@ -30,6 +30,15 @@ impl std::str::FromStr for Profile {
 }
 
 impl Profile {
+    /// "smoke", "quick" or "full" (also the prefix of profile-dependent protocol numbers).
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Smoke => "smoke",
+            Profile::Quick => "quick",
+            Profile::Full => "full",
+        }
+    }
+
     /// The batch grid.
     pub fn batches(self) -> Vec<f64> {
         match self {

@@ -7,6 +7,7 @@
 //! statement = "..."
 //! spectra = ["power:d=1000,a=1", ...]        # quick and full profiles
 //! smoke_spectra = ["power:d=50,a=1", ...]    # smoke profile
+//! task = "matrix_sensing"                   # instead of spectra: a claim measured by training
 //! [tolerance]                                 # named numbers the check reads
 //! lo = 0.5
 //! hi = 2.0
@@ -26,10 +27,16 @@ pub struct ClaimSpec {
     pub source: String,
     /// The claim in words, with its pass criterion.
     pub statement: String,
-    /// Spectra of the quick and full profiles.
+    /// Spectra of the quick and full profiles (claims on quadratics).
+    #[serde(default)]
     pub spectra: Vec<String>,
     /// Smaller spectra of the smoke profile.
+    #[serde(default)]
     pub smoke_spectra: Vec<String>,
+    /// The network task of a claim measured by training (C9: "matrix_sensing"); such a claim
+    /// has no spectra.
+    #[serde(default)]
+    pub task: Option<String>,
     /// The tolerances, by name.
     pub tolerance: BTreeMap<String, f64>,
     /// Protocol numbers of a claim that simulates (runs, steps, batch, seed), by name.
@@ -42,8 +49,14 @@ impl ClaimSpec {
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
         let spec: ClaimSpec =
             toml::from_str(text).map_err(|e| Error::Registry(format!("{origin}: {}", e.message())))?;
-        if spec.spectra.is_empty() || spec.smoke_spectra.is_empty() {
-            return Err(Error::Registry(format!("{origin}: spectra and smoke_spectra must not be empty")));
+        match (&spec.task, spec.spectra.is_empty(), spec.smoke_spectra.is_empty()) {
+            (None, false, false) | (Some(_), true, true) => {}
+            (None, ..) => {
+                return Err(Error::Registry(format!("{origin}: spectra and smoke_spectra must not be empty")));
+            }
+            (Some(task), ..) => {
+                return Err(Error::Registry(format!("{origin}: a claim on the task '{task}' takes no spectra")));
+            }
         }
         for s in spec.spectra.iter().chain(&spec.smoke_spectra) {
             s.parse::<theory::Spectrum>().map_err(|e| Error::Registry(format!("{origin}: {e}")))?;

@@ -49,6 +49,7 @@ impl Report {
                 c.source,
                 c.tolerance
             ));
+            md.push_str(&optima_table(&c.measured));
             for f in c.figures.iter().filter(|f| f.ends_with(".png")) {
                 md.push_str(&format!("\n![{f}]({f})\n"));
             }
@@ -85,4 +86,42 @@ impl Report {
             rows.concat()
         )
     }
+}
+
+/// The per-learning-rate optima of a momentum scan (C9's `measured.optima`), as a table; empty
+/// for other claims.
+fn optima_table(measured: &serde_json::Value) -> String {
+    let Some(optima) = measured["optima"].as_array() else { return String::new() };
+    let num = |o: &serde_json::Value, k: &str| o[k].as_f64().map_or("-".to_string(), |v| format!("{v:.3e}"));
+    let mut md = String::from(
+        "\n| η | T* | 1 − β at T* | knee (1 − β)* | η/(1 − β)* | parabola vertex | timed / censored |\n|---|---|---|---|---|---|---|\n",
+    );
+    for o in optima {
+        md.push_str(&format!(
+            "| {:.3e} | {:.0} | {}{} | {} | {} | {} | {} / {} |\n",
+            o["lr"].as_f64().unwrap_or(f64::NAN),
+            o["t_min"].as_f64().unwrap_or(f64::NAN),
+            num(o, "at_min"),
+            if o["min_at_edge"].as_bool() == Some(true) { " (grid edge)" } else { "" },
+            num(o, "knee"),
+            num(o, "effective_lr"),
+            num(o, "min_fit"),
+            o["timed"],
+            o["censored"],
+        ));
+    }
+    let local: Vec<String> = measured["local_g"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|p| {
+                    format!("{:.3} at η ≈ {:.1e}", p[1].as_f64().unwrap_or(f64::NAN), p[0].as_f64().unwrap_or(f64::NAN))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !local.is_empty() {
+        md.push_str(&format!("\ng over three consecutive learning rates: {}.\n", local.join(", ")));
+    }
+    md
 }

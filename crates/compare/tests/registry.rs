@@ -12,7 +12,7 @@ fn experiments() -> std::path::PathBuf {
 fn every_experiment_file_parses() {
     let claims = load(&experiments()).unwrap();
     let ids: Vec<&str> = claims.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(ids, ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8"]);
+    assert_eq!(ids, ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"]);
     for c in &claims {
         assert!(!c.tolerance.is_empty() && !c.statement.is_empty() && !c.source.is_empty(), "{c:?}");
     }
@@ -34,11 +34,14 @@ fn malformed_claims_are_refused() {
         (format!("extra = 1\n{good}"), "unknown field"),
         (good.replace("power:d=5,a=1\"]\nsmoke", "power:d=0,a=1\"]\nsmoke"), "d must be >= 1"),
         (good.replace("spectra = [\"power:d=5,a=1\"]\nsmoke", "spectra = []\nsmoke"), "must not be empty"),
+        (format!("task = \"matrix_sensing\"\n{good}"), "takes no spectra"),
     ];
     for (text, expected) in cases {
         let err = ClaimSpec::parse(&text, "bad.toml").unwrap_err().to_string();
         assert!(err.contains(expected) && err.starts_with("bad.toml"), "{err}");
     }
+    let network = "id = \"C9\"\nsource = \"s\"\nstatement = \"t\"\ntask = \"matrix_sensing\"\n[tolerance]\ng = 0.5\n";
+    assert_eq!(ClaimSpec::parse(network, "ok.toml").unwrap().task.as_deref(), Some("matrix_sensing"));
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("C1.toml"), good).unwrap();
     assert!(load(dir.path()).unwrap_err().to_string().contains("file name must be C9.toml"));

@@ -4,7 +4,7 @@
 use compare::claims::evaluate;
 use compare::registry::ClaimSpec;
 use compare::sweep::{FAMILIES, Point, Problem, Sweep};
-use compare::verdict::{Verdict, log_log_slope};
+use compare::verdict::{Verdict, log_log_fit, log_log_slope};
 use theory::{Family, Method, Spectrum};
 
 #[test]
@@ -25,6 +25,24 @@ fn combinators() {
     let points: Vec<(f64, f64)> = (1..6).map(|k| (k as f64, 3.0 * (k as f64).powf(0.7))).collect();
     assert!((log_log_slope(&points).unwrap() - 0.7).abs() < 1e-12);
     assert_eq!(log_log_slope(&points[..1]), None);
+}
+
+#[test]
+fn log_log_fit_matches_an_independent_least_squares() {
+    // Reference: numpy.linalg.lstsq on (ln x, ln y) and t_{0.975, 3} = 3.182446305284263.
+    let noise = [1.1, 0.9, 1.05, 0.95, 1.0];
+    let points: Vec<(f64, f64)> =
+        [1.0f64, 2.0, 4.0, 8.0, 16.0].iter().zip(noise).map(|(x, e)| (*x, x.sqrt() * e)).collect();
+    let fit = log_log_fit(&points).unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+    assert!(close(fit.slope, 0.48029954645014056) && close(fit.intercept, 0.024799934453350696), "{fit:?}");
+    let [lo, hi] = fit.slope_ci.unwrap();
+    assert!(close(lo, 0.3523453836316427) && close(hi, 0.6082537092686384), "{fit:?}");
+    // An exact power law: zero width; two points: no interval.
+    let exact: Vec<(f64, f64)> = (1..6).map(|k| (k as f64, 3.0 * (k as f64).powf(-0.7))).collect();
+    let [lo, hi] = log_log_fit(&exact).unwrap().slope_ci.unwrap();
+    assert!(close(lo, -0.7) && close(hi, -0.7));
+    assert_eq!(log_log_fit(&exact[..2]).unwrap().slope_ci, None);
 }
 
 /// A sweep whose family f has T_f(B) = 1000 (1/B + c_f) with c_f = 1/(bsat_f - 2): B T(B) =
@@ -61,6 +79,7 @@ fn claim(id: &str, tolerance: &[(&str, f64)]) -> ClaimSpec {
         smoke_spectra: vec!["power:d=100,a=1".into()],
         tolerance: tolerance.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
         protocol: Default::default(),
+        task: None,
     }
 }
 

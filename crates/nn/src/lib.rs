@@ -12,12 +12,15 @@
 //!   products by finite differences of gradients, Hutchinson's trace estimate.
 //! - [`train`]: interpolate without noise, then train with label noise under a schedule, and
 //!   record the run ([`train::Record`]).
+//! - [`scan`]: label-noise heavy ball over a grid of (eta, 1 - beta) and seeds from one
+//!   interpolating point, timed to a regulariser threshold (the C9 experiment).
 
 pub mod backend;
 pub mod error;
 pub mod hessian;
 pub mod optim;
 pub mod params;
+pub mod scan;
 pub mod schedule;
 pub mod tasks;
 pub mod train;

@@ -73,6 +73,11 @@ pub enum Stop {
     RegulariserBelow { value: f64 },
     /// The test error <= value.
     TestErrorBelow { value: f64 },
+    /// The regulariser <= `value` while the train loss <= `train_loss`: a flat point that is
+    /// also near the interpolating manifold. The label-noise drift along the manifold is
+    /// measured by this (THEORY.md §8): a run whose transverse oscillation has not yet been
+    /// damped has not arrived, however small its regulariser.
+    SettledBelow { value: f64, train_loss: f64 },
 }
 
 impl Stop {
@@ -82,6 +87,9 @@ impl Stop {
             Stop::Never => false,
             Stop::RegulariserBelow { value } => checkpoint.regulariser <= value,
             Stop::TestErrorBelow { value } => checkpoint.test_error <= value,
+            Stop::SettledBelow { value, train_loss } => {
+                checkpoint.regulariser <= value && checkpoint.train_loss <= train_loss
+            }
         }
     }
 }
@@ -228,27 +236,10 @@ pub fn run<T: Task>(task: &T, backend: Backend, precision: Precision, config: &C
     };
 
     // Phase 1.
-    let phase1 = &config.interpolation;
-    let mut model = task.init(&device);
-    let mut optimizer = TemplateOptimizer::new();
-    let mut loss = task.train_loss(&model, &loaded);
-    let mut steps = 0;
-    while loss.is_finite() && loss > phase1.threshold && steps < phase1.max_steps {
-        let batch = task.sample_batch(phase1.batch.unwrap_or(usize::MAX), &mut batches);
-        let batch_loss;
-        (model, batch_loss) = step(task, &loaded, &mut optimizer, &phase1.method, model, &batch, &batch.labels)?;
-        steps += 1;
-        if !batch_loss.is_finite() {
-            loss = batch_loss;
-            break;
-        }
-        if steps % phase1.check_every == 0 || steps == phase1.max_steps {
-            loss = task.train_loss(&model, &loaded);
-        }
-    }
-    record.phase_one = PhaseOne { steps, train_loss: loss, interpolated: loss <= phase1.threshold };
-    if !loss.is_finite() {
-        record.outcome = Outcome::Diverged { phase: Phase::Interpolation, step: steps };
+    let (mut model, phase_one) = interpolate(task, &loaded, &config.interpolation, &mut batches)?;
+    record.phase_one = phase_one;
+    if !phase_one.train_loss.is_finite() {
+        record.outcome = Outcome::Diverged { phase: Phase::Interpolation, step: phase_one.steps };
         return finish(record);
     }
 
@@ -299,6 +290,36 @@ pub fn run<T: Task>(task: &T, backend: Backend, precision: Precision, config: &C
         }
     }
     finish(record)
+}
+
+/// Phase 1 from the task's initial model: noise-free steps of `phase1.method` until the full
+/// train loss is at or below `phase1.threshold` (or non-finite) or `phase1.max_steps` steps
+/// were taken. Mini-batches, if any, come from `batches`. Returns the final model and what the
+/// phase did.
+pub fn interpolate<T: Task>(
+    task: &T,
+    loaded: &Loaded,
+    phase1: &Interpolation,
+    batches: &mut crate::tasks::Rng,
+) -> Result<(T::Model, PhaseOne)> {
+    let mut model = task.init(&loaded.device);
+    let mut optimizer = TemplateOptimizer::new();
+    let mut loss = task.train_loss(&model, loaded);
+    let mut steps = 0;
+    while loss.is_finite() && loss > phase1.threshold && steps < phase1.max_steps {
+        let batch = task.sample_batch(phase1.batch.unwrap_or(usize::MAX), batches);
+        let batch_loss;
+        (model, batch_loss) = step(task, loaded, &mut optimizer, &phase1.method, model, &batch, &batch.labels)?;
+        steps += 1;
+        if !batch_loss.is_finite() {
+            loss = batch_loss;
+            break;
+        }
+        if steps % phase1.check_every == 0 || steps == phase1.max_steps {
+            loss = task.train_loss(&model, loaded);
+        }
+    }
+    Ok((model, PhaseOne { steps, train_loss: loss, interpolated: loss <= phase1.threshold }))
 }
 
 /// One template step of `method` on `batch` with `labels`: the new model and the batch loss at

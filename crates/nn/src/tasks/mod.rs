@@ -24,6 +24,7 @@
 pub mod diabetes;
 pub mod matrix_sensing;
 pub mod mlp;
+pub mod started;
 pub mod teacher_student;
 
 use crate::error::{Error, Result};
@@ -35,6 +36,7 @@ use rand_distr::{Distribution, StandardNormal};
 pub use diabetes::{Diabetes, DiabetesConfig};
 pub use matrix_sensing::{MatrixSensing, MatrixSensingConfig, Sensing};
 pub use mlp::{Mlp, MlpWeights};
+pub use started::Started;
 pub use teacher_student::{TeacherStudent, TeacherStudentConfig};
 
 /// The random number generator of the nn crate (PCG 128/64).

@@ -7,6 +7,7 @@ mod phase;
 mod predict;
 mod simulate;
 mod spectrum;
+mod train;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,8 @@ enum Command {
     Phase(phase::Args),
     /// Monte-Carlo runs on Gaussian regression, Kaczmarz or coordinate descent beside the exact theory.
     Simulate(simulate::Args),
+    /// One label-noise training run of a network (matrix sensing, teacher–student MLP, diabetes).
+    Train(train::Args),
     /// Runs the papers' claims (experiments/*.toml): verdict table, report.md, report.json.
     Verify(verify::Args),
 }
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         Command::Predict(a) => predict::run(a),
         Command::Phase(a) => phase::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Train(a) => train::run(a),
         Command::Verify(a) => verify::run(a),
     };
     match result {

@@ -442,3 +442,52 @@ fn bad_input_is_one_line_and_exit_code_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!out_csv.exists());
 }
+
+#[test]
+fn train_runs_a_c9_point_and_writes_its_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("run.csv");
+    // The C9 task (init scale 1: |U|_F^2 = 6.14 at interpolation), eta = 1.6e-3 on the knee law.
+    let args = [
+        "train", "--task", "matrix_sensing", "--init-scale", "1", "--method", "hb", "--lr", "1.6e-3", "--scaling",
+        "0.3,0.6667", "--eps", "0.5", "--steps", "5000", "--record-every", "2", "--stop-regulariser", "2",
+        "--seed", "3", "--json", "--csv", csv.to_str().unwrap(),
+    ];
+    let record = json(&args);
+    assert_eq!(record["task"], "matrix_sensing");
+    assert!(record["phase_one"]["interpolated"].as_bool().unwrap());
+    let series = record["series"].as_array().unwrap();
+    assert!((series[0]["regulariser"].as_f64().unwrap() - 6.142).abs() < 1e-3);
+    let step = record["outcome"]["step"].as_u64().unwrap();
+    assert!(record["outcome"]["status"] == "reached" && (100..2000).contains(&step), "{}", record["outcome"]);
+    let one_minus_beta = 1.0 - series[1]["momentum"].as_f64().unwrap();
+    assert!((one_minus_beta - 0.3 * 1.6e-3f64.powf(0.6667)).abs() < 1e-12);
+    // Same seed, same record (up to the wall-clock seconds); the CSV has one row per checkpoint.
+    let again = json(&args);
+    assert_eq!(again["series"], record["series"]);
+    let rows = std::fs::read_to_string(&csv).unwrap().lines().count();
+    assert_eq!(rows, series.len() + 1);
+}
+
+#[test]
+fn train_refuses_bad_input_with_one_line() {
+    let base = ["train", "--task", "matrix_sensing", "--steps", "10"];
+    let cases: [(&[&str], &str); 9] = [
+        (&["--method", "hb", "--lr", "0.1"], "needs --momentum B or --scaling C,g"),
+        (&["--method", "hb", "--lr", "0.1", "--momentum", "0.9", "--scaling", "1,0.6"], "not both"),
+        (&["--method", "sgd", "--lr", "0.1", "--scaling", "1,0.6"], "applies to hb and nag"),
+        (&["--method", "hb", "--lr", "0.1", "--scaling", "1"], "expected C,g"),
+        (&["--method", "hb", "--lr", "0.1", "--momentum", "1.5"], "momentum must be in [0, 1)"),
+        (&["--method", "sgd", "--lr", "0.1", "--schedule", "cosine:5"], "--schedule must be"),
+        (&["--method", "sgd", "--lr", "0.1", "--backend", "tpu"], "unknown backend 'tpu'"),
+        (&["--method", "sgd", "--lr", "0.1", "--eps", "-1"], "label-noise level"),
+        (&["--method", "sp"], "not for networks"),
+    ];
+    for (extra, expected) in cases {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        let out = momlab(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(err.contains(expected) && err.trim().lines().count() == 1, "{args:?}: {err}");
+    }
+}

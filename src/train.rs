@@ -1,0 +1,228 @@
+//! `momlab train`: one label-noise training run of a network (nn crate, THEORY.md §8): phase 1
+//! noise-free full-batch GD to interpolation, then the method of `--method` with label noise
+//! `--eps` under a learning-rate schedule and a fixed or coupled momentum (1 - beta = C lr^g).
+
+use crate::args::{self, MethodArgs};
+use crate::output;
+use anyhow::{Result, bail};
+use nn::tasks::{Diabetes, DiabetesConfig, MatrixSensing, MatrixSensingConfig, TeacherStudent, TeacherStudentConfig};
+use nn::{Backend, Config, Interpolation, Lr, Momentum, Precision, Record, Schedule, Stop, Task};
+use std::path::PathBuf;
+use theory::{Family, Predictions};
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum TaskArg {
+    #[value(name = "matrix_sensing", alias = "matrix-sensing")]
+    /// X* = U*U*^T (d = 8, rank 1), model UU^T with r' = 3, n = 16 Gaussian measurements.
+    MatrixSensing,
+    #[value(name = "teacher_student", alias = "teacher-student")]
+    /// A 4-3-1 tanh teacher, a 4-12-1 student, 24 train rows.
+    TeacherStudent,
+    /// The diabetes data set (linfa-datasets), a 10-64-1 MLP.
+    Diabetes,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long, value_enum)]
+    task: TaskArg,
+    /// The seed of the task's data and initial model.
+    #[arg(long, default_value_t = 0)]
+    task_seed: u64,
+    /// matrix_sensing only: the initial U has N(0, s^2) entries [default: 0.5].
+    #[arg(long, value_parser = args::number)]
+    init_scale: Option<f64>,
+    /// flex, ndarray (CPU) or wgpu (GPU; build with --features wgpu).
+    #[arg(long, default_value = "flex")]
+    backend: String,
+    /// f64 or f32 (most GPUs: f32 only).
+    #[arg(long, default_value = "f64")]
+    precision: String,
+    #[command(flatten)]
+    method: MethodArgs,
+    /// Momentum coupled to the learning rate instead of --momentum: C,g for 1 - beta = C lr^g.
+    #[arg(long, value_parser = coupling)]
+    scaling: Option<(f64, f64)>,
+    /// Learning-rate schedule: constant, step:EVERY,FACTOR or cosine:STEPS,MIN.
+    #[arg(long, default_value = "constant")]
+    schedule: String,
+    /// Label-noise steps (phase 2).
+    #[arg(long)]
+    steps: usize,
+    /// The run's seed (mini-batches, label noise, Hutchinson probes).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Label-noise level eps: labels y + eps xi with fresh xi ~ N(0, 1) each step.
+    #[arg(long, default_value = "0.1", value_parser = args::number, allow_negative_numbers = true)]
+    eps: f64,
+    /// Rows per phase-2 step (default: the full batch).
+    #[arg(long)]
+    batch: Option<usize>,
+    /// Phase 1: learning rate, loss threshold and step cap of the noise-free GD.
+    #[arg(long, default_value = "0.02", value_parser = args::number)]
+    interpolation_lr: f64,
+    #[arg(long, default_value = "1e-10", value_parser = args::number)]
+    interpolation_loss: f64,
+    #[arg(long, default_value_t = 100_000)]
+    interpolation_steps: usize,
+    /// Checkpoint every this many phase-2 steps (default: steps/20).
+    #[arg(long)]
+    record_every: Option<usize>,
+    /// Stop at the first checkpoint with the implicit regulariser at or below this value.
+    #[arg(long, value_parser = args::number, conflicts_with = "stop_test_error")]
+    stop_regulariser: Option<f64>,
+    /// Stop at the first checkpoint with the test error at or below this value.
+    #[arg(long, value_parser = args::number)]
+    stop_test_error: Option<f64>,
+    /// Write the checkpoints to this CSV file.
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Print the run's record as JSON instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let backend: Backend = a.backend.parse()?;
+    let precision: Precision = a.precision.parse()?;
+    let config = config(&a)?;
+    if a.init_scale.is_some() && a.task != TaskArg::MatrixSensing {
+        bail!("--init-scale applies to matrix_sensing only");
+    }
+    let record = match a.task {
+        TaskArg::MatrixSensing => train(
+            &MatrixSensing::new(MatrixSensingConfig {
+                seed: a.task_seed,
+                init_scale: a.init_scale.unwrap_or(MatrixSensingConfig::default().init_scale),
+                ..Default::default()
+            })?,
+            backend,
+            precision,
+            &config,
+        )?,
+        TaskArg::TeacherStudent => train(
+            &TeacherStudent::new(TeacherStudentConfig { seed: a.task_seed, ..Default::default() })?,
+            backend,
+            precision,
+            &config,
+        )?,
+        TaskArg::Diabetes => {
+            train(&Diabetes::new(DiabetesConfig { seed: a.task_seed, ..Default::default() })?, backend, precision, &config)?
+        }
+    };
+    if let Some(path) = &a.csv {
+        output::write_csv(path, &record.series)?;
+    }
+    if a.json {
+        return output::print_json(&record);
+    }
+    print_table(&record);
+    Ok(())
+}
+
+fn train<T: Task>(task: &T, backend: Backend, precision: Precision, config: &Config) -> Result<Record> {
+    Ok(nn::train::run(task, backend, precision, config)?)
+}
+
+/// The run's settings from the arguments; every range is checked here or by nn.
+fn config(a: &Args) -> Result<Config> {
+    if a.steps == 0 {
+        bail!("--steps must be >= 1");
+    }
+    if a.method.method == Family::Sp {
+        bail!("sp (sketch-and-project) is a method for quadratics, not for networks");
+    }
+    if matches!(a.method.method, Family::Hb | Family::Nag) && a.method.momentum.is_none() && a.scaling.is_none() {
+        bail!("{} needs --momentum B or --scaling C,g", a.method.method);
+    }
+    let schedule = match &a.scaling {
+        &Some((c, g)) => {
+            if !matches!(a.method.method, Family::Hb | Family::Nag) {
+                bail!("--scaling applies to hb and nag, not {}", a.method.method);
+            }
+            if a.method.momentum.is_some() {
+                bail!("give either --momentum or --scaling, not both");
+            }
+            let Some(lr) = a.method.lr else { bail!("{} needs --lr", a.method.method) };
+            let base = match a.method.method {
+                Family::Hb => theory::Method::Hb { lr, momentum: 0.0 },
+                _ => theory::Method::Nag { lr, momentum: 0.0 },
+            };
+            Schedule::new(base, lr_rule(&a.schedule)?, Momentum::Coupled { c, g })?
+        }
+        None => {
+            // The spectrum only serves sp's closed-form rule, which is refused above.
+            let unused = Predictions::new(&theory::Spectrum::uniform(1, 1.0, 1.0)?, 1.0);
+            Schedule::new(a.method.build(&unused)?, lr_rule(&a.schedule)?, Momentum::Fixed)?
+        }
+    };
+    let stop = match (a.stop_regulariser, a.stop_test_error) {
+        (Some(value), _) => Stop::RegulariserBelow { value },
+        (_, Some(value)) => Stop::TestErrorBelow { value },
+        _ => Stop::Never,
+    };
+    Ok(Config {
+        seed: a.seed,
+        interpolation: Interpolation::gd(a.interpolation_lr, a.interpolation_loss, a.interpolation_steps),
+        schedule,
+        batch: a.batch,
+        eps: a.eps,
+        steps: a.steps,
+        record_every: a.record_every.unwrap_or((a.steps / 20).max(1)),
+        stop,
+    })
+}
+
+/// `C,g` of 1 - beta = C lr^g.
+fn coupling(s: &str) -> std::result::Result<(f64, f64), String> {
+    match s.split(',').map(|x| args::number(x.trim())).collect::<std::result::Result<Vec<f64>, String>>()?[..] {
+        [c, g] => Ok((c, g)),
+        _ => Err(format!("expected C,g (two numbers), got '{s}'")),
+    }
+}
+
+/// `constant`, `step:EVERY,FACTOR` or `cosine:STEPS,MIN`.
+fn lr_rule(s: &str) -> Result<Lr> {
+    let (name, rest) = s.split_once(':').unwrap_or((s, ""));
+    let numbers: Vec<&str> = if rest.is_empty() { Vec::new() } else { rest.split(',').collect() };
+    let count = |i: usize| -> Result<usize> {
+        numbers[i].trim().parse().map_err(|_| anyhow::anyhow!("--schedule {s}: '{}' is not a step count", numbers[i]))
+    };
+    let real = |i: usize| -> Result<f64> { args::number(numbers[i].trim()).map_err(|e| anyhow::anyhow!("--schedule {s}: {e}")) };
+    match (name, numbers.len()) {
+        ("constant", 0) => Ok(Lr::Constant),
+        ("step", 2) => Ok(Lr::StepDecay { every: count(0)?, factor: real(1)? }),
+        ("cosine", 2) => Ok(Lr::Cosine { steps: count(0)?, min: real(1)? }),
+        _ => bail!("--schedule must be constant, step:EVERY,FACTOR or cosine:STEPS,MIN, got '{s}'"),
+    }
+}
+
+fn print_table(r: &Record) {
+    println!(
+        "{} on {} ({}): phase 1 {} GD steps to train loss {:.3e}{}",
+        r.task,
+        r.backend,
+        r.precision,
+        r.phase_one.steps,
+        r.phase_one.train_loss,
+        if r.phase_one.interpolated { "" } else { " (not interpolated)" }
+    );
+    println!("{:>8} {:>10} {:>10} {:>12} {:>14} {:>12}", "step", "lr", "1-beta", "train loss", r.regulariser, "test error");
+    for c in &r.series {
+        println!(
+            "{:>8} {:>10.3e} {:>10} {:>12.4e} {:>14.6} {:>12.6}",
+            c.step,
+            c.lr,
+            output::cell(c.momentum.map(|b| 1.0 - b), 5),
+            c.train_loss,
+            c.regulariser,
+            c.test_error
+        );
+    }
+    let outcome = match r.outcome {
+        nn::Outcome::Reached { step } => format!("threshold reached after {step} label-noise steps"),
+        nn::Outcome::Budget => format!("{} label-noise steps (budget)", r.steps),
+        nn::Outcome::Diverged { phase, step } => format!("diverged in {phase:?} after {step} steps"),
+    };
+    println!("{outcome}; {:.2} s", r.seconds);
+}

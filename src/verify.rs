@@ -18,6 +18,12 @@ pub struct Args {
     /// Output directory for report.md, report.json and the figures.
     #[arg(long, default_value = "results/verify")]
     out: PathBuf,
+    /// Backend of the network claims (C9): flex, ndarray or wgpu (build with --features wgpu).
+    #[arg(long, default_value = "flex")]
+    backend: String,
+    /// Float precision of the network claims: f64 or f32 (GPUs: f32).
+    #[arg(long, default_value = "f64")]
+    precision: String,
     /// Directory of the claim files.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/experiments"))]
     experiments: PathBuf,
@@ -25,11 +31,12 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     let profile: Profile = a.profile.parse()?;
+    let training = compare::scaling::Training { backend: a.backend.parse()?, precision: a.precision.parse()? };
     let claims = compare::select(registry::load(&a.experiments)?, &a.only)?;
     std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
     let bar = ProgressBar::new(compare::work(&claims, profile)?)
         .with_style(ProgressStyle::with_template("verify [{bar:30}] {pos}/{len} cells and runs, eta {eta}")?);
-    let report = compare::verify(&claims, profile, Some(&a.out), &|| bar.inc(1))?;
+    let report = compare::verify(&claims, profile, training, Some(&a.out), &|| bar.inc(1))?;
     bar.finish_and_clear();
     output::write_atomically(&a.out.join("report.json"), |w| Ok(serde_json::to_writer_pretty(w, &report)?))?;
     output::write_atomically(&a.out.join("report.md"), |w| Ok(w.write_all(report.markdown().as_bytes())?))?;

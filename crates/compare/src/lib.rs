@@ -104,10 +104,11 @@ fn kaczmarz_sweeps(
 }
 
 /// Runs the claims: one sweep per distinct spectrum (cells in parallel) with its Monte-Carlo
-/// points, then each check; with `figures`, each claim's figures are drawn into that directory.
+/// points, the networks of network claims on `training`'s backend, then each check; with `figures`, each claim's figures are drawn into that directory.
 pub fn verify(
     claims: &[ClaimSpec],
     profile: Profile,
+    training: scaling::Training,
     figures: Option<&std::path::Path>,
     cell_done: &(dyn Fn() + Sync),
 ) -> Result<Report> {
@@ -136,7 +137,7 @@ pub fn verify(
                     .collect(),
             };
             let mut result = if measures(c) == Measures::Network {
-                scaling::evaluate(c, profile, cell_done)?
+                scaling::evaluate(c, profile, training, cell_done)?
             } else if measures(c) == Measures::Simulation {
                 let prefix = if profile == Profile::Smoke { "smoke_" } else { "" };
                 let budget = exactness::Budget {

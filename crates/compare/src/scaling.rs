@@ -197,10 +197,29 @@ pub fn runs(spec: &ClaimSpec, profile: Profile) -> Result<u64> {
     Ok((g.lrs.len() * g.one_minus_beta.len() * g.seeds.len()) as u64)
 }
 
-/// Runs C9 under `profile` (flex backend, f64) and decides its verdict.
-pub fn evaluate(spec: &ClaimSpec, profile: Profile, run_done: &(dyn Fn() + Sync)) -> Result<ClaimResult> {
+/// Where the networks of a claim train.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Training {
+    pub backend: Backend,
+    pub precision: Precision,
+}
+
+impl Default for Training {
+    /// Flex in f64.
+    fn default() -> Self {
+        Training { backend: Backend::Flex, precision: Precision::F64 }
+    }
+}
+
+/// Runs C9 under `profile` on `training`'s backend and decides its verdict.
+pub fn evaluate(
+    spec: &ClaimSpec,
+    profile: Profile,
+    training: Training,
+    run_done: &(dyn Fn() + Sync),
+) -> Result<ClaimResult> {
     let (task, phase1, grid) = protocol(spec, profile)?;
-    let scan = scan::run(&task, Backend::Flex, Precision::F64, &phase1, &grid, run_done)?;
+    let scan = scan::run(&task, training.backend, training.precision, &phase1, &grid, run_done)?;
     let measured = Measured::new(scan, spec.tolerance("knee")?);
     let (target, slack) = (spec.tolerance("g")?, spec.tolerance("g_abs")?);
     let verdict = match &measured.g {
@@ -232,5 +251,6 @@ pub fn evaluate(spec: &ClaimSpec, profile: Profile, run_done: &(dyn Fn() + Sync)
     let mut value = serde_json::to_value(&measured).map_err(|e| Error::Registry(e.to_string()))?;
     value["points"] = json!(points);
     value["knee_factor"] = json!(spec.tolerance("knee")?);
+    value["training"] = json!(training);
     Ok(ClaimResult::new(spec, predicted, value, verdict, summary))
 }

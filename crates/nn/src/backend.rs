@@ -11,7 +11,8 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A Burn execution backend.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Backend {
     /// Burn's pure-Rust CPU backend.
     Flex,
@@ -68,7 +69,8 @@ impl FromStr for Backend {
 }
 
 /// The float precision of every tensor created on a device.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Precision {
     /// 32-bit floats (what GPUs run fast).
     F32,

@@ -106,9 +106,12 @@ pub fn run(a: Args) -> Result<()> {
             precision,
             &config,
         )?,
-        TaskArg::Diabetes => {
-            train(&Diabetes::new(DiabetesConfig { seed: a.task_seed, ..Default::default() })?, backend, precision, &config)?
-        }
+        TaskArg::Diabetes => train(
+            &Diabetes::new(DiabetesConfig { seed: a.task_seed, ..Default::default() })?,
+            backend,
+            precision,
+            &config,
+        )?,
     };
     if let Some(path) = &a.csv {
         output::write_csv(path, &record.series)?;
@@ -188,7 +191,9 @@ fn lr_rule(s: &str) -> Result<Lr> {
     let count = |i: usize| -> Result<usize> {
         numbers[i].trim().parse().map_err(|_| anyhow::anyhow!("--schedule {s}: '{}' is not a step count", numbers[i]))
     };
-    let real = |i: usize| -> Result<f64> { args::number(numbers[i].trim()).map_err(|e| anyhow::anyhow!("--schedule {s}: {e}")) };
+    let real = |i: usize| -> Result<f64> {
+        args::number(numbers[i].trim()).map_err(|e| anyhow::anyhow!("--schedule {s}: {e}"))
+    };
     match (name, numbers.len()) {
         ("constant", 0) => Ok(Lr::Constant),
         ("step", 2) => Ok(Lr::StepDecay { every: count(0)?, factor: real(1)? }),
@@ -207,7 +212,10 @@ fn print_table(r: &Record) {
         r.phase_one.train_loss,
         if r.phase_one.interpolated { "" } else { " (not interpolated)" }
     );
-    println!("{:>8} {:>10} {:>10} {:>12} {:>14} {:>12}", "step", "lr", "1-beta", "train loss", r.regulariser, "test error");
+    println!(
+        "{:>8} {:>10} {:>10} {:>12} {:>14} {:>12}",
+        "step", "lr", "1-beta", "train loss", r.regulariser, "test error"
+    );
     for c in &r.series {
         println!(
             "{:>8} {:>10.3e} {:>10} {:>12.4e} {:>14.6} {:>12.6}",

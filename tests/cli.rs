@@ -449,9 +449,30 @@ fn train_runs_a_c9_point_and_writes_its_checkpoints() {
     let csv = dir.path().join("run.csv");
     // The C9 task (init scale 1: |U|_F^2 = 6.14 at interpolation), eta = 1.6e-3 on the knee law.
     let args = [
-        "train", "--task", "matrix_sensing", "--init-scale", "1", "--method", "hb", "--lr", "1.6e-3", "--scaling",
-        "0.3,0.6667", "--eps", "0.5", "--steps", "5000", "--record-every", "2", "--stop-regulariser", "2",
-        "--seed", "3", "--json", "--csv", csv.to_str().unwrap(),
+        "train",
+        "--task",
+        "matrix_sensing",
+        "--init-scale",
+        "1",
+        "--method",
+        "hb",
+        "--lr",
+        "1.6e-3",
+        "--scaling",
+        "0.3,0.6667",
+        "--eps",
+        "0.5",
+        "--steps",
+        "5000",
+        "--record-every",
+        "2",
+        "--stop-regulariser",
+        "2",
+        "--seed",
+        "3",
+        "--json",
+        "--csv",
+        csv.to_str().unwrap(),
     ];
     let record = json(&args);
     assert_eq!(record["task"], "matrix_sensing");

@@ -12,7 +12,9 @@ pub enum Error {
     #[error("unknown precision '{0}' (known: f32, f64)")]
     UnknownPrecision(String),
     /// A backend whose cargo feature was not enabled when this crate was built.
-    #[error("backend '{0}' is not compiled in: build with the cargo feature '{0}' (e.g. cargo run --release --features {0} -- ...)")]
+    #[error(
+        "backend '{0}' is not compiled in: build with the cargo feature '{0}' (e.g. cargo run --release --features {0} -- ...)"
+    )]
     NotCompiled(Backend),
     /// The device rejected the requested precision (e.g. f64 on a GPU without f64 support).
     #[error("backend '{backend}' cannot run in {precision}: {source}")]

@@ -1,0 +1,62 @@
+//! One training step (forward, backward, theory's heavy-ball template update) on Burn's CPU
+//! backends, f32, for the default backend choice (issue 5) and against the JAX peer
+//! (benches/peers/mlp_step.py, the same networks, loss and update):
+//!
+//! - `teacher_student`: the task's 4-12-1 tanh student on its 24 train rows (full batch);
+//! - `mlp_784_256_256_10`: a 784-256-256-10 tanh MLP, batch 128, half mean squared error
+//!   against 10 targets per row.
+//!
+//! Each step is `TemplateOptimizer::step(Hb { lr: 0.01, momentum: 0.9 }, model, loss)`, and the
+//! loss is read back to the host (as training does), so lazy backends finish their work.
+
+use burn::tensor::{Device, Tensor, TensorData};
+use criterion::{Criterion, criterion_group, criterion_main};
+use nn::tasks::{Mlp, MlpWeights, Stream, Task, TeacherStudent, TeacherStudentConfig, gaussian, half_mse, rng};
+use nn::{Backend, Precision, TemplateOptimizer};
+use theory::Method;
+
+const HB: Method = Method::Hb { lr: 0.01, momentum: 0.9 };
+
+fn matrix(values: Vec<f64>, rows: usize, cols: usize, device: &Device) -> Tensor<2> {
+    Tensor::from_data(TensorData::new(values, [rows, cols]), device)
+}
+
+/// Times `steps` of HB on `model` with inputs `x` and targets `y`.
+fn bench_steps(c: &mut Criterion, group: &str, backend: Backend, weights: &MlpWeights, x: &[f64], y: &[f64]) {
+    let device = nn::device(backend, Precision::F32).expect("backend compiled in");
+    let widths = weights.widths();
+    let rows = x.len() / widths[0];
+    let (x, y) =
+        (matrix(x.to_vec(), rows, widths[0], &device), matrix(y.to_vec(), rows, widths[widths.len() - 1], &device));
+    let mut model: Option<Mlp> = Some(weights.to_module(&device));
+    let mut optimizer = TemplateOptimizer::new();
+    c.benchmark_group(group).bench_function(backend.name(), |b| {
+        b.iter(|| {
+            let mut seen = None;
+            let next = optimizer
+                .step(&HB, model.take().expect("a model"), |m: &Mlp| {
+                    let loss = half_mse(m.forward(x.clone()), y.clone());
+                    seen = Some(loss.clone().inner());
+                    loss
+                })
+                .expect("a tracked loss");
+            model = Some(next);
+            seen.expect("the loss ran").into_scalar::<f32>()
+        })
+    });
+}
+
+fn steps(c: &mut Criterion) {
+    let task = TeacherStudent::new(TeacherStudentConfig::default()).expect("default task");
+    let train = &task.data().train;
+    let mut r = rng(7, Stream::Data);
+    let big = MlpWeights::random(&[784, 256, 256, 10], 0.0, &mut r);
+    let (x, y) = (gaussian(&mut r, 128 * 784), gaussian(&mut r, 128 * 10));
+    for backend in [Backend::Flex, Backend::Ndarray] {
+        bench_steps(c, "step/teacher_student", backend, &task.student_weights(), &train.x, &train.y);
+        bench_steps(c, "step/mlp_784_256_256_10_b128", backend, &big, &x, &y);
+    }
+}
+
+criterion_group!(benches, steps);
+criterion_main!(benches);

@@ -33,6 +33,15 @@ bench:
 bench-peers:
     python3 benches/peers/ratios.py
 
+# Network training steps (flex, ndarray) beside the jitted JAX peer (pip install jax).
+bench-nn:
+    cargo bench -p momlab-nn --bench step
+    python3 benches/peers/mlp_step.py
+
+# The wgpu backend's test on Mesa's software Vulkan (installs mesa-vulkan-drivers if missing).
+test-wgpu:
+    scripts/test-wgpu.sh
+
 # Copy-paste finder and lints.
 lint:
     cargo clippy --release --workspace --all-targets -- -D warnings

@@ -20,6 +20,6 @@ if [ -z "$icd" ]; then
 fi
 cache=$(mktemp -d)
 trap 'rm -rf "$cache"' EXIT
-export VK_ICD_FILENAMES="$icd" WGPU_BACKEND=vulkan MESA_SHADER_CACHE_DISABLE=true XDG_CACHE_HOME="$cache"
+export VK_ICD_FILENAMES="$icd" WGPU_BACKEND=vulkan MESA_SHADER_CACHE_DISABLE=true XDG_CACHE_HOME="$cache" XDG_RUNTIME_DIR="$cache"
 echo "+ cargo test --release -p momlab-nn --features wgpu --test wgpu  (driver $icd)"
 cargo test --release -p momlab-nn --features wgpu --test wgpu -- --nocapture

@@ -2,6 +2,9 @@
 //! backends, f32, for the default backend choice (issue 5) and against the JAX peer
 //! (benches/peers/mlp_step.py, the same networks, loss and update):
 //!
+//! Beside each step, the forward pass alone (no autodiff) shows where the time goes.
+//! With the `wgpu` feature the same steps also run on wgpu (f32).
+//!
 //! - `teacher_student`: the task's 4-12-1 tanh student on its 24 train rows (full batch);
 //! - `mlp_784_256_256_10`: a 784-256-256-10 tanh MLP, batch 128, half mean squared error
 //!   against 10 targets per row.
@@ -9,6 +12,7 @@
 //! Each step is `TemplateOptimizer::step(Hb { lr: 0.01, momentum: 0.9 }, model, loss)`, and the
 //! loss is read back to the host (as training does), so lazy backends finish their work.
 
+use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use criterion::{Criterion, criterion_group, criterion_main};
 use nn::tasks::{Mlp, MlpWeights, Stream, Task, TeacherStudent, TeacherStudentConfig, gaussian, half_mse, rng};
@@ -30,6 +34,12 @@ fn bench_steps(c: &mut Criterion, group: &str, backend: Backend, weights: &MlpWe
         (matrix(x.to_vec(), rows, widths[0], &device), matrix(y.to_vec(), rows, widths[widths.len() - 1], &device));
     let mut model: Option<Mlp> = Some(weights.to_module(&device));
     let mut optimizer = TemplateOptimizer::new();
+    // Where the step's time goes: the forward pass alone, without autodiff.
+    let (xv, yv) = (x.clone().inner(), y.clone().inner());
+    let frozen = weights.to_module(&device).valid();
+    c.benchmark_group(group.replace("step/", "forward/")).bench_function(backend.name(), |b| {
+        b.iter(|| half_mse(frozen.forward(xv.clone()), yv.clone()).into_scalar::<f32>())
+    });
     c.benchmark_group(group).bench_function(backend.name(), |b| {
         b.iter(|| {
             let mut seen = None;
@@ -52,7 +62,11 @@ fn steps(c: &mut Criterion) {
     let mut r = rng(7, Stream::Data);
     let big = MlpWeights::random(&[784, 256, 256, 10], 0.0, &mut r);
     let (x, y) = (gaussian(&mut r, 128 * 784), gaussian(&mut r, 128 * 10));
-    for backend in [Backend::Flex, Backend::Ndarray] {
+    let mut backends = vec![Backend::Flex, Backend::Ndarray];
+    if cfg!(feature = "wgpu") {
+        backends.push(Backend::Wgpu);
+    }
+    for backend in backends {
         bench_steps(c, "step/teacher_student", backend, &task.student_weights(), &train.x, &train.y);
         bench_steps(c, "step/mlp_784_256_256_10_b128", backend, &big, &x, &y);
     }

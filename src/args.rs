@@ -115,12 +115,18 @@ impl MethodArgs {
 
     /// The validated method; `sp` without parameters is the closed-form rule of `predicted`.
     pub fn build(&self, predicted: &Predictions) -> Result<Method> {
-        Ok(method_from_args(self, predicted)?.validated()?)
+        Ok(method_from_args(self, Some(predicted))?.validated()?)
+    }
+
+    /// The validated method from explicit hyperparameters only (no spectrum, so no closed-form
+    /// rule for `sp`).
+    pub fn build_explicit(&self) -> Result<Method> {
+        Ok(method_from_args(self, None)?.validated()?)
     }
 }
 
 /// The method from explicit hyperparameters; each family takes exactly its own.
-fn method_from_args(a: &MethodArgs, predicted: &Predictions) -> Result<Method> {
+fn method_from_args(a: &MethodArgs, predicted: Option<&Predictions>) -> Result<Method> {
     let given = [
         ("--lr", a.lr),
         ("--momentum", a.momentum),
@@ -140,6 +146,7 @@ fn method_from_args(a: &MethodArgs, predicted: &Predictions) -> Result<Method> {
         bail!("{name} does not apply to {}", a.method);
     }
     if a.method == Family::Sp && given.iter().all(|(_, v)| v.is_none()) {
+        let Some(predicted) = predicted else { bail!("sp needs --lr, --alpha, --beta and --gamma here") };
         return Ok(predicted.sketch_project());
     }
     if let Some(missing) = needed.iter().find(|n| given.iter().any(|(g, v)| g == *n && v.is_none())) {

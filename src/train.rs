@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 use nn::tasks::{Diabetes, DiabetesConfig, MatrixSensing, MatrixSensingConfig, TeacherStudent, TeacherStudentConfig};
 use nn::{Backend, Config, Interpolation, Lr, Momentum, Precision, Record, Schedule, Stop, Task};
 use std::path::PathBuf;
-use theory::{Family, Predictions};
+use theory::Family;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum TaskArg {
@@ -153,11 +153,7 @@ fn config(a: &Args) -> Result<Config> {
             };
             Schedule::new(base, lr_rule(&a.schedule)?, Momentum::Coupled { c, g })?
         }
-        None => {
-            // The spectrum only serves sp's closed-form rule, which is refused above.
-            let unused = Predictions::new(&theory::Spectrum::uniform(1, 1.0, 1.0)?, 1.0);
-            Schedule::new(a.method.build(&unused)?, lr_rule(&a.schedule)?, Momentum::Fixed)?
-        }
+        None => Schedule::new(a.method.build_explicit()?, lr_rule(&a.schedule)?, Momentum::Fixed)?,
     };
     let stop = match (a.stop_regulariser, a.stop_test_error) {
         (Some(value), _) => Stop::RegulariserBelow { value },

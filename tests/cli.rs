@@ -250,6 +250,7 @@ fn verify_smoke_writes_a_complete_report() {
     assert_eq!(ids, ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"]);
     // C9 trained networks: three learning rates with a knee, a fitted exponent with an interval.
     assert!(claims[8]["measured"]["g"]["slope_ci"].is_array(), "{}", claims[8]["measured"]);
+    assert!(claims[8]["measured"]["scan"]["points"][0].get("log_time_se").is_some(), "{}", claims[8]["measured"]);
     for c in claims {
         for key in ["id", "source", "predicted", "measured", "tolerance", "verdict", "figures"] {
             assert!(c.get(key).is_some_and(|v| !v.is_null()), "{key} missing: {c}");

@@ -237,13 +237,13 @@ fn exactness(id: &str, measured: &Value) -> Figure {
     Figure { name: format!("{id}-curves"), cols: 2, panels }
 }
 
-/// C9 from its measured scan (`measured`: points, optima, fits): T against 1 - β per η, and the
+/// C9 from its measured scan (`measured`: scan.points, optima, fits): T against 1 - β per η, and the
 /// optima against η with the fitted power laws and the predicted exponent 2/3.
 fn scaling(id: &str, measured: &Value) -> Vec<Figure> {
     let num = |v: &Value, key: &str| v[key].as_f64().unwrap_or(f64::NAN);
     let empty = Vec::new();
     let (points, optima) =
-        (measured["points"].as_array().unwrap_or(&empty), measured["optima"].as_array().unwrap_or(&empty));
+        (measured["scan"]["points"].as_array().unwrap_or(&empty), measured["optima"].as_array().unwrap_or(&empty));
     let knee_factor = num(measured, "knee_factor");
     let mut time = Panel::new(
         "label-noise HB: steps to the threshold (mean ± 2 SE over seeds)",

@@ -104,7 +104,8 @@ fn kaczmarz_sweeps(
 }
 
 /// Runs the claims: one sweep per distinct spectrum (cells in parallel) with its Monte-Carlo
-/// points, the networks of network claims on `training`'s backend, then each check; with `figures`, each claim's figures are drawn into that directory.
+/// points, the networks of network claims on `training`'s backend, then each check; with
+/// `figures`, each claim's figures are drawn into that directory.
 pub fn verify(
     claims: &[ClaimSpec],
     profile: Profile,

@@ -204,13 +204,6 @@ pub struct Training {
     pub precision: Precision,
 }
 
-impl Default for Training {
-    /// Flex in f64.
-    fn default() -> Self {
-        Training { backend: Backend::Flex, precision: Precision::F64 }
-    }
-}
-
 /// Runs C9 under `profile` on `training`'s backend and decides its verdict.
 pub fn evaluate(
     spec: &ClaimSpec,
@@ -220,7 +213,8 @@ pub fn evaluate(
 ) -> Result<ClaimResult> {
     let (task, phase1, grid) = protocol(spec, profile)?;
     let scan = scan::run(&task, training.backend, training.precision, &phase1, &grid, run_done)?;
-    let measured = Measured::new(scan, spec.tolerance("knee")?);
+    let knee = spec.tolerance("knee")?;
+    let measured = Measured::new(scan, knee);
     let (target, slack) = (spec.tolerance("g")?, spec.tolerance("g_abs")?);
     let verdict = match &measured.g {
         Some(fit) => Verdict::from_bool(
@@ -241,6 +235,7 @@ pub fn evaluate(
         ),
         None => format!("fewer than three learning rates have a knee ({} optima)", measured.optima.len()),
     };
+    // The scan's points with their mean log time and its standard error (the figure's bars).
     let points: Vec<_> = measured
         .scan
         .points
@@ -249,8 +244,8 @@ pub fn evaluate(
         .collect();
     let predicted = json!({"g": target, "time_exponent": -target, "one_minus_beta": "C eta^(2/3), C not predicted"});
     let mut value = serde_json::to_value(&measured).map_err(|e| Error::Registry(e.to_string()))?;
-    value["points"] = json!(points);
-    value["knee_factor"] = json!(spec.tolerance("knee")?);
+    value["scan"]["points"] = json!(points);
+    value["knee_factor"] = json!(knee);
     value["training"] = json!(training);
     Ok(ClaimResult::new(spec, predicted, value, verdict, summary))
 }

@@ -17,14 +17,15 @@
 //! a rough estimate).
 
 use crate::error::Result;
+use crate::lanczos::rademacher;
 use crate::params;
 use crate::tasks::Rng;
 use burn::module::Module;
 use burn::tensor::Tensor;
-use rand::RngExt;
+use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Hutchinson's estimate of tr(∇²L). See the [module docs](self).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Trace {
     /// (1/m) sum_j v_j . H v_j.
     pub estimate: f64,
@@ -35,6 +36,15 @@ pub struct Trace {
     pub probes: usize,
 }
 
+impl Trace {
+    /// The 95 % Student-t interval estimate ± t_{0.975, m-1} SE (None for m = 1).
+    pub fn ci95(&self) -> Option<[f64; 2]> {
+        let t = StudentsT::new(0.0, 1.0, (self.probes as f64) - 1.0).ok()?.inverse_cdf(0.975);
+        let half = t * self.std_error;
+        half.is_finite().then(|| [self.estimate - half, self.estimate + half])
+    }
+}
+
 /// H v at `model`'s parameters w, by the central difference of gradients with step `h`.
 pub fn hvp<M, F>(model: &M, loss: &F, v: &[f64], h: f64) -> Result<Vec<f64>>
 where
@@ -43,6 +53,17 @@ where
 {
     let w = params::values(model)?;
     hvp_at(model, loss, &w, v, h)
+}
+
+/// The operator v -> H v at `model`'s current parameters (one gradient pair per product), for
+/// the eigenvalue methods of [`crate::lanczos`].
+pub fn operator<'a, M, F>(model: &'a M, loss: &'a F, h: f64) -> Result<impl FnMut(&[f64]) -> Result<Vec<f64>> + 'a>
+where
+    M: Module,
+    F: Fn(&M) -> Tensor<1>,
+{
+    let w = params::values(model)?;
+    Ok(move |v: &[f64]| hvp_at(model, loss, &w, v, h))
 }
 
 /// H v at parameters `w` (laid out as [`params::values`] of `model`).
@@ -70,7 +91,7 @@ where
     let w = params::values(model)?;
     let mut samples = Vec::with_capacity(probes);
     for _ in 0..probes {
-        let v: Vec<f64> = (0..w.len()).map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 }).collect();
+        let v = rademacher(w.len(), rng);
         let hv = hvp_at(model, &loss, &w, &v, h)?;
         samples.push(v.iter().zip(&hv).map(|(a, b)| a * b).sum::<f64>());
     }

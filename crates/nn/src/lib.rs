@@ -10,14 +10,21 @@
 //!   set) with mini-batches, fresh label noise, train loss, implicit regulariser and test error.
 //! - [`params`], [`hessian`]: a module's parameters as one vector, gradients, Hessian-vector
 //!   products by finite differences of gradients, Hutchinson's trace estimate.
+//! - [`lanczos`], [`noise`], [`curvature`]: a Hessian's top eigenvalue (power iteration),
+//!   extreme eigenvalues and spectral density (Lanczos, SLQ), the gradient noise scale B_simple
+//!   and the Gauss–Newton spectrum from per-example gradients, and the batch-size predictions of
+//!   THEORY.md §5 they give.
 //! - [`train`]: interpolate without noise, then train with label noise under a schedule, and
 //!   record the run ([`train::Record`]).
 //! - [`scan`]: label-noise heavy ball over a grid of (eta, 1 - beta) and seeds from one
 //!   interpolating point, timed to a regulariser threshold (the C9 experiment).
 
 pub mod backend;
+pub mod curvature;
 pub mod error;
 pub mod hessian;
+pub mod lanczos;
+pub mod noise;
 pub mod optim;
 pub mod params;
 pub mod scan;

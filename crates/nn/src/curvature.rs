@@ -6,7 +6,8 @@
 //!     lambda_max   power iteration on H v, with its residual bound             (crate::lanczos)
 //!     top-k, phi   Lanczos Ritz values; SLQ spectral density                  (crate::lanczos)
 //!     B_simple     tr(Sigma)/|G|^2 from per-example gradients, bootstrap CI    (crate::noise)
-//!     GN, mu_eff   Gauss–Newton spectrum with the residual's mass; mu_eff for a target loss
+//!     GN, mu_eff   Gauss–Newton spectrum with the residual's mass; mu_eff = L / (2 T_lin) for a
+//!                  target loss, T_lin the linearised GD time to it                 (crate::noise)
 //! ```
 //!
 //! Predictions (THEORY.md §5, the quadratic theory with the network's estimated constants):
@@ -120,6 +121,8 @@ pub struct Curvature {
 pub struct GaussNewtonSummary {
     pub trace: f64,
     pub lambda_max: f64,
+    /// T_lin: linearised full-batch GD steps at 1/L to the target; mu_eff = L / (2 T_lin).
+    pub linear_time: Option<f64>,
     pub mu_eff: Option<f64>,
     /// The number of eigenvalues >= mu_eff.
     pub effective_modes: usize,
@@ -193,6 +196,7 @@ pub fn measure<T: Task>(
         gauss_newton: GaussNewtonSummary {
             trace: gn.trace(),
             lambda_max: gn.lambda_max(),
+            linear_time: gn.linear_time(target),
             mu_eff,
             effective_modes: gn.modes.iter().filter(|m| mu_eff.is_some_and(|mu| m.0 >= mu)).count(),
             unreachable: gn.unreachable,

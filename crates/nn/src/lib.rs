@@ -14,12 +14,15 @@
 //!   extreme eigenvalues and spectral density (Lanczos, SLQ), the gradient noise scale B_simple
 //!   and the Gauss–Newton spectrum from per-example gradients, and the batch-size predictions of
 //!   THEORY.md §5 they give.
+//! - [`critical`]: steps to a target loss against the batch size for SGD and heavy ball, the
+//!   learning rate tuned per batch (the measured critical batch of THEORY.md §5).
 //! - [`train`]: interpolate without noise, then train with label noise under a schedule, and
 //!   record the run ([`train::Record`]).
 //! - [`scan`]: label-noise heavy ball over a grid of (eta, 1 - beta) and seeds from one
 //!   interpolating point, timed to a regulariser threshold (the C9 experiment).
 
 pub mod backend;
+pub mod critical;
 pub mod curvature;
 pub mod error;
 pub mod hessian;

@@ -324,7 +324,7 @@ pub fn interpolate<T: Task>(
 
 /// One template step of `method` on `batch` with `labels`: the new model and the batch loss at
 /// the query point.
-fn step<T: Task>(
+pub(crate) fn step<T: Task>(
     task: &T,
     loaded: &Loaded,
     optimizer: &mut TemplateOptimizer,

@@ -241,14 +241,50 @@ fn noise_scale_and_gauss_newton_match_closed_forms() {
     assert!((gn.unreachable - least_squares).abs() <= 1e-9 * loss, "{} vs {least_squares}", gn.unreachable);
 }
 
-/// mu_eff: the first eigenvalue (increasing) at which the mass left alone exceeds target / 2.
+/// mu_eff = L / (2 T_lin) from the linearised time to the target, on a hand-made spectrum: a
+/// single mode lambda = L with mass 1 is gone after one step at 1/L; modes (1, 1) and (0.01,
+/// 1) with rho_perp = 0.1 reach 0.2 when (0.99)^(2t) = 0.1.
 #[test]
-fn mu_eff_leaves_alone_what_fits_under_half_the_target() {
-    let gn = GaussNewton { modes: vec![(0.01, 0.1), (0.1, 0.2), (1.0, 5.0), (3.0, 1.0)], unreachable: 0.05, loss: 6.35 };
-    assert_eq!(gn.mu_eff(0.2), Some(0.01)); // 0.05 <= 0.1 < 0.15
-    assert_eq!(gn.mu_eff(0.4), Some(0.1)); // 0.15 <= 0.2 < 0.35
-    assert_eq!(gn.mu_eff(0.8), Some(1.0)); // 0.35 <= 0.4 < 5.35
-    assert_eq!(gn.mu_eff(0.05), None); // rho_perp alone exceeds 0.025
-    assert_eq!(gn.mu_eff(20.0), None); // everything fits under 10
-    assert_eq!(gn.effective(0.8).unwrap(), vec![1.0, 3.0]);
+fn mu_eff_comes_from_the_linearised_time_to_the_target() {
+    let one = GaussNewton { modes: vec![(2.0, 1.0)], unreachable: 0.0, loss: 1.0 };
+    assert!(one.linear_time(0.5).unwrap() <= 1e-12 + 1.0 && one.linear_loss(1.0) == 0.0);
+    let two = GaussNewton { modes: vec![(0.01, 1.0), (1.0, 1.0)], unreachable: 0.1, loss: 2.1 };
+    let t = 0.1f64.ln() / (2.0 * 0.99f64.ln());
+    assert!((two.linear_time(0.2).unwrap() - t).abs() < 1e-9 * t);
+    assert!((two.mu_eff(0.2).unwrap() - 1.0 / (2.0 * t)).abs() < 1e-9);
+    assert_eq!(two.linear_time(0.1), None); // rho_perp = target: never strictly below
+    assert_eq!(two.linear_time(5.0), Some(0.0));
+    assert_eq!(two.mu_eff(5.0), None);
+    assert_eq!(two.effective(0.2).unwrap(), vec![0.01, 1.0].into_iter().filter(|&l| l >= 1.0 / (2.0 * t)).collect::<Vec<_>>());
+}
+
+/// The sweep's time to target is the step count of the Burn run: on linear regression with the
+/// full batch and step 1/L, gradient descent is exactly the linearised dynamics, so T is the
+/// first geometric checkpoint (1, 2, ..., max(t + 1, ceil(1.05 t))) at or after ceil(T_lin).
+#[test]
+fn full_batch_time_is_the_linearised_time_on_linear_regression() {
+    let task = Linear::new(64, 3, 4);
+    let device = device();
+    let loaded = task.load(&device);
+    let gn = GaussNewton::new(&Jacobian::new(&task, &task.init(&device), &loaded, None).unwrap());
+    let target = gn.unreachable + 0.01 * (gn.loss - gn.unreachable);
+    let steps = gn.linear_time(target).unwrap().ceil() as usize;
+    let mut check = 1;
+    while check < steps {
+        check = (check + 1).max((check as f64 * 1.05).ceil() as usize);
+    }
+    let grid = nn::critical::Grid {
+        batches: vec![64],
+        arms: vec![nn::critical::Arm { label: "sgd".into(), momentum: vec![0.0] }],
+        lambda_max: gn.lambda_max(),
+        trace: gn.trace(),
+        floor: 1.0,
+        seeds: vec![0],
+        target,
+        budget: 100_000,
+        cap: 2.0,
+    };
+    let sweep = nn::critical::run(&task, Backend::Flex, Precision::F64, &grid, &|| {}).unwrap();
+    let at = sweep.cells[0].points.iter().find(|p| (p.lr * gn.lambda_max() - 1.0).abs() < 1e-12).unwrap();
+    assert_eq!(at.times, vec![Some(check)], "T_lin = {steps}");
 }

@@ -14,6 +14,7 @@ pub mod registry;
 pub mod report;
 pub mod scaling;
 pub mod sweep;
+pub mod transfer;
 pub mod verdict;
 
 pub use claims::ClaimResult;
@@ -43,7 +44,7 @@ enum Measures {
     Gaussian,
     /// Tuned randomized-Kaczmarz sweeps on systems with its spectra (C8).
     Kaczmarz,
-    /// Networks trained with Burn on its task (C9).
+    /// Networks trained with Burn on its tasks (C9, C10).
     Network,
 }
 
@@ -80,7 +81,7 @@ pub fn work(claims: &[ClaimSpec], profile: Profile) -> Result<u64> {
     let simulated = spectra(claims, profile).len() * KACZMARZ_FAMILIES.len() * profile.monte_carlo().batches.len();
     let mut runs = 0;
     for c in claims.iter().filter(|c| measures(c) == Measures::Network) {
-        runs += scaling::runs(c, profile)?;
+        runs += if c.id == "C10" { transfer::runs(c, profile)? } else { scaling::runs(c, profile)? };
     }
     Ok(((gaussian + kaczmarz) * profile.batches().len() + simulated) as u64 + runs)
 }
@@ -137,7 +138,9 @@ pub fn verify(
                     })
                     .collect(),
             };
-            let mut result = if measures(c) == Measures::Network {
+            let mut result = if c.id == "C10" {
+                transfer::evaluate(c, profile, training, cell_done)?
+            } else if measures(c) == Measures::Network {
                 scaling::evaluate(c, profile, training, cell_done)?
             } else if measures(c) == Measures::Simulation {
                 let prefix = if profile == Profile::Smoke { "smoke_" } else { "" };

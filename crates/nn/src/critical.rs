@@ -17,7 +17,7 @@
 //! Learning rates: per arm the grid is in the effective step s = eta / (1 - beta), halving from
 //! the heavy-ball stability edge s_max = 2(1 + beta) / ((1 - beta) L) down to s_min = 1 / (floor
 //! tr) (L and tr estimated at initialisation, [`crate::curvature`]). Per (arm, B) the grid is
-//! walked from a start (the optimum of 2B; the second-largest step at the largest B): towards
+//! walked from a start (the optimum of 2B; the stability edge 2(1 + beta)/L at the largest B): towards
 //! smaller steps while a step is censored before any is timed or is no slower than `cap` times
 //! the best, then towards larger steps while timed and no slower than `cap` times the best.
 //! Batches are taken largest first, and a run's budget is at most `cap`^3 T(arm, 2B) (halving
@@ -89,7 +89,7 @@ impl Grid {
 
     /// The learning rates of momentum `beta`, largest first. See the [module docs](self).
     pub fn lrs(&self, beta: f64) -> Vec<f64> {
-        let s_max = 2.0 * (1.0 + beta) / ((1.0 - beta) * self.lambda_max);
+        let s_max = 4.0 * (1.0 + beta) / ((1.0 - beta) * self.lambda_max);
         let s_min = 1.0 / (self.floor * self.trace);
         let count = ((s_max / s_min).log2().floor().max(0.0) as usize) + 1;
         (0..count).map(|k| (1.0 - beta) * s_max * 0.5f64.powi(k as i32)).collect()

@@ -206,3 +206,46 @@ pub fn measure<T: Task>(
         theory_b_hb: theory.map(|t| t.b_hb),
     })
 }
+
+/// The estimates at one point of a full-batch gradient-descent path.
+#[derive(Clone, Debug, Serialize)]
+pub struct PathPoint {
+    /// GD steps taken from the initial model.
+    pub step: usize,
+    pub curvature: Curvature,
+}
+
+/// [`measure`] along full-batch gradient descent with step `lr` (theory's SGD template, the
+/// task's noise-free labels) from the task's initial model, at steps 0, 4, 16, 64, ... (powers
+/// of 4) until the train loss is at or below `target` (that point included) or `max_steps`.
+pub fn along_gd<T: Task>(
+    task: &T,
+    loaded: &Loaded,
+    settings: &Settings,
+    target: f64,
+    lr: f64,
+    max_steps: usize,
+) -> Result<Vec<PathPoint>> {
+    let method = theory::Method::Sgd { lr }.validated()?;
+    let full = task.sample_batch(usize::MAX, &mut rng(0, Stream::Batches));
+    let mut model = task.init(&loaded.device);
+    let mut optimizer = crate::optim::TemplateOptimizer::new();
+    let mut out = Vec::new();
+    let (mut step, mut next) = (0, 0);
+    loop {
+        if step == next {
+            let curvature = measure(task, &model, loaded, settings, target)?;
+            let done = !(curvature.train_loss > target) || step >= max_steps;
+            out.push(PathPoint { step, curvature });
+            if done {
+                return Ok(out);
+            }
+            next = if next == 0 { 4 } else { 4 * next };
+        }
+        (model, _) = crate::train::step(task, loaded, &mut optimizer, &method, model, &full, &full.labels)?;
+        step += 1;
+        if step >= max_steps {
+            next = step;
+        }
+    }
+}

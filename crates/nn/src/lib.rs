@@ -36,6 +36,7 @@ pub mod tasks;
 pub mod train;
 
 pub use backend::{Backend, Precision, device};
+pub use burn::tensor::Device;
 pub use error::{Error, Result};
 pub use optim::TemplateOptimizer;
 pub use schedule::{Lr, Momentum, Schedule};

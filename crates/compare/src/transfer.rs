@@ -1,0 +1,438 @@
+//! C10: do the batch-size predictions of the quadratic theory (THEORY.md §5) transfer to
+//! networks? Per task (the teacher–student MLP and the diabetes MLP of the nn crate):
+//!
+//! ```text
+//!     estimate   at initialisation and along full-batch GD (steps 0, 4, 16, ...):  tr H
+//!                (Hutchinson), L = lambda_max (power iteration), B_simple, the Gauss–Newton
+//!                spectrum and mu_eff = L / (2 T_lin) for the target loss      (nn::curvature)
+//!     predict    B_sgd = tr/L and B_simple at initialisation; kappa_eff at the first point of
+//!                the path where the linearised model reaches the target; B_hb = sqrt(kappa_eff)
+//!                B_sgd
+//!     measure    steps T(B) to the target loss for SGD and heavy ball (momentum from the
+//!                closed-form rule (A) of THEORY.md §5 with L_B = L (1 + 1/B) + tr/B and mu_eff,
+//!                and from a small grid), the learning rate tuned per B   (nn::critical)
+//! ```
+//!
+//! The critical batch of a curve T(B): the hyperbola T(B) = T_inf (1 + B*/B) (the shape of the
+//! quadratic theory's max(tr/(B mu), kappa), smoothed) fitted by least squares in log T; B* is
+//! where B T(B) is twice its small-batch value T_inf B*. Heavy ball's curve is the best of its
+//! arms per B. Intervals: percentile bootstrap over seeds (the seeds resampled jointly for all
+//! cells, so common random numbers stay common). The crossing of 2 T(B_1) B_1 by B T(B) on the
+//! grid (log-log interpolation) is reported beside.
+//!
+//! Verdict per task: pass if the measured B_crit(SGD) is within a factor `factor` (3) of both
+//! predictions, tr/L and B_simple; C10 passes if every task does. The measured ratio B_sat(HB) /
+//! B_crit(SGD) is reported next to the predicted sqrt(kappa_eff) (not part of the verdict).
+
+use crate::claims::ClaimResult;
+use crate::error::{Error, Result};
+use crate::profile::Profile;
+use crate::registry::ClaimSpec;
+use crate::scaling::Training;
+use crate::verdict::Verdict;
+use nn::critical::{self, Arm, Cell, Grid, Sweep};
+use nn::curvature::{self, Curvature, PathPoint, Settings};
+use nn::tasks::{Diabetes, DiabetesConfig, Task, TeacherStudent, TeacherStudentConfig};
+use nn::{Backend, Precision};
+use rand::{RngExt, SeedableRng};
+use serde::Serialize;
+use serde_json::json;
+
+/// The tasks of C10, in order.
+pub const TASKS: [&str; 2] = ["teacher_student", "diabetes"];
+
+/// A critical batch measured on one T(B) curve. See the [module docs](self).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Critical {
+    /// B* of the hyperbola fit, T_inf, and whether B* is outside the measured batches.
+    pub b_star: f64,
+    pub t_inf: f64,
+    pub beyond_grid: bool,
+    /// 95 % bootstrap interval of B*.
+    pub ci95: [f64; 2],
+    /// Where B T(B) first reaches twice its value at the smallest batch (None: not on the grid).
+    pub crossing: Option<f64>,
+}
+
+/// The hyperbola T(B) = T_inf (1 + B*/B) fitted to (B, T) pairs by least squares in log T:
+/// for each B* the best log T_inf is the mean of log T - log(1 + B*/B); B* is searched on a
+/// log grid from B_min/100 to 100 B_max and refined by golden sections. None with fewer than
+/// three points.
+pub fn hyperbola(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+    if points.len() < 3 {
+        return None;
+    }
+    let cost = |log_b: f64| -> (f64, f64) {
+        let b = log_b.exp();
+        let r: Vec<f64> = points.iter().map(|&(x, t)| t.ln() - (1.0 + b / x).ln()).collect();
+        let mean = r.iter().sum::<f64>() / r.len() as f64;
+        (r.iter().map(|v| (v - mean).powi(2)).sum(), mean)
+    };
+    let lo = (points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min) / 100.0).ln();
+    let hi = (points.iter().map(|p| p.0).fold(0.0, f64::max) * 100.0).ln();
+    let n = 400;
+    let at = |k: usize| lo + (hi - lo) * k as f64 / n as f64;
+    let k = (0..=n).min_by(|&a, &b| cost(at(a)).0.total_cmp(&cost(at(b)).0))?;
+    let (mut a, mut b) = (at(k.saturating_sub(1)), at((k + 1).min(n)));
+    let g = 0.5 * (5f64.sqrt() - 1.0);
+    for _ in 0..60 {
+        let (c, d) = (b - g * (b - a), a + g * (b - a));
+        if cost(c).0 < cost(d).0 { b = d } else { a = c }
+    }
+    let log_b = 0.5 * (a + b);
+    Some((log_b.exp(), cost(log_b).1.exp()))
+}
+
+/// Where B T(B) first reaches twice its value at the first point, interpolated in log-log.
+fn crossing(points: &[(f64, f64)]) -> Option<f64> {
+    let s: Vec<(f64, f64)> = points.iter().map(|&(b, t)| (b.ln(), (b * t).ln())).collect();
+    let level = s.first()?.1 + 2f64.ln();
+    let j = s.iter().position(|p| p.1 >= level)?;
+    let (x0, y0, x1, y1) = (s[j - 1].0, s[j - 1].1, s[j].0, s[j].1);
+    Some((x0 + (level - y0) / (y1 - y0) * (x1 - x0)).exp())
+}
+
+/// T(B) of `cells` (one arm, or the best of several per batch) with seed weights `draw`
+/// (indices into the seeds, with repetition): per point the mean of log T over the draw,
+/// censored if any drawn seed is; per batch the fastest point of any of the cells.
+fn curve(cells: &[Vec<&Cell>], draw: &[usize]) -> Vec<(f64, f64)> {
+    let batches = cells[0].len();
+    (0..batches)
+        .filter_map(|j| {
+            let best = cells
+                .iter()
+                .flat_map(|arm| &arm[j].points)
+                .filter_map(|p| {
+                    let logs: Option<Vec<f64>> =
+                        draw.iter().map(|&s| p.times[s].map(|t| (t.max(1) as f64).ln())).collect();
+                    logs.map(|l| l.iter().sum::<f64>() / l.len() as f64)
+                })
+                .min_by(f64::total_cmp)?;
+            Some((cells[0][j].batch as f64, best.exp()))
+        })
+        .collect()
+}
+
+/// The critical batch of the arms `arms` of `sweep` with a bootstrap over seeds.
+fn critical(sweep: &Sweep, arms: &[&str], resamples: usize, seed: u64) -> Option<Critical> {
+    let cells: Vec<Vec<&Cell>> = arms.iter().map(|a| sweep.arm(a)).collect();
+    let seeds = sweep.grid.seeds.len();
+    let all: Vec<usize> = (0..seeds).collect();
+    let points = curve(&cells, &all);
+    let (b_star, t_inf) = hyperbola(&points)?;
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
+    let mut boot: Vec<f64> = (0..resamples)
+        .filter_map(|_| {
+            let draw: Vec<usize> = (0..seeds).map(|_| rng.random_range(0..seeds)).collect();
+            hyperbola(&curve(&cells, &draw)).map(|h| h.0)
+        })
+        .collect();
+    boot.sort_by(f64::total_cmp);
+    let q = |f: f64| boot.get(((f * boot.len() as f64) as usize).min(boot.len().saturating_sub(1))).copied();
+    let max_b = sweep.grid.batches.last().copied().unwrap_or(1) as f64;
+    Some(Critical {
+        b_star,
+        t_inf,
+        beyond_grid: b_star > max_b || b_star < sweep.grid.batches[0] as f64,
+        ci95: [q(0.025).unwrap_or(b_star), q(0.975).unwrap_or(b_star)],
+        crossing: crossing(&points),
+    })
+}
+
+/// The predictions from the estimates along the GD path. See the [module docs](self).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Predicted {
+    pub b_sgd: f64,
+    pub b_sgd_ci: [f64; 2],
+    pub b_simple: f64,
+    pub b_simple_ci: [f64; 2],
+    /// kappa_eff, and the GD step of the path point it comes from.
+    pub kappa_eff: Option<f64>,
+    pub kappa_step: Option<usize>,
+    pub b_hb: Option<f64>,
+    pub mu_eff: Option<f64>,
+}
+
+impl Predicted {
+    fn new(path: &[PathPoint]) -> Self {
+        let c0 = &path[0].curvature;
+        let l = c0.power.value;
+        let [lo, hi] = c0.trace_ci95.unwrap_or([c0.trace.estimate; 2]);
+        let kappa_at = path.iter().find(|p| p.curvature.hessian_prediction.is_some());
+        let kappa_eff = kappa_at.and_then(|p| p.curvature.hessian_prediction).map(|p| p.kappa_eff);
+        let b_sgd = c0.trace.estimate / l;
+        Predicted {
+            b_sgd,
+            b_sgd_ci: [lo / l, hi / l],
+            b_simple: c0.noise.b_simple,
+            b_simple_ci: c0.noise.ci95,
+            kappa_eff,
+            kappa_step: kappa_at.map(|p| p.step),
+            b_hb: kappa_eff.map(|k| k.sqrt() * b_sgd),
+            mu_eff: kappa_eff.map(|k| l / k),
+        }
+    }
+}
+
+/// One estimate along the path, for the report (the full estimates stay at initialisation).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct PathSummary {
+    pub step: usize,
+    pub train_loss: f64,
+    pub trace: f64,
+    pub trace_se: f64,
+    pub lambda_max: f64,
+    pub b_sgd: f64,
+    pub b_simple: f64,
+    pub gn_trace: f64,
+    pub linear_time: Option<f64>,
+    pub kappa_eff: Option<f64>,
+}
+
+impl PathSummary {
+    fn new(p: &PathPoint) -> Self {
+        let c = &p.curvature;
+        PathSummary {
+            step: p.step,
+            train_loss: c.train_loss,
+            trace: c.trace.estimate,
+            trace_se: c.trace.std_error,
+            lambda_max: c.power.value,
+            b_sgd: c.trace.estimate / c.power.value,
+            b_simple: c.noise.b_simple,
+            gn_trace: c.gauss_newton.trace,
+            linear_time: c.gauss_newton.linear_time,
+            kappa_eff: c.hessian_prediction.map(|h| h.kappa_eff),
+        }
+    }
+}
+
+/// Everything C10 measured on one task.
+#[derive(Clone, Debug, Serialize)]
+pub struct TaskResult {
+    pub task: String,
+    pub target: f64,
+    pub initial: Curvature,
+    pub path: Vec<PathSummary>,
+    pub predicted: Predicted,
+    pub sweep: Sweep,
+    /// T(B) per arm and for heavy ball's best arm ("hb"): (B, T) of the timed batches.
+    pub curves: Vec<(String, Vec<(f64, f64)>)>,
+    pub sgd: Option<Critical>,
+    pub hb: Option<Critical>,
+    /// B_sat(HB) / B_crit(SGD), measured, next to sqrt(kappa_eff).
+    pub hb_ratio: Option<f64>,
+    pub verdict: Verdict,
+}
+
+/// The measurement plan of one task under a profile.
+struct Plan {
+    settings: Settings,
+    target_fraction: f64,
+    path_steps: usize,
+    betas: Vec<f64>,
+    seeds: Vec<u64>,
+    max_batch: usize,
+    floor: f64,
+    cap: f64,
+    budget: usize,
+    resamples: usize,
+}
+
+fn plan(spec: &ClaimSpec, profile: Profile, task: &str) -> Result<Plan> {
+    let p = |name: &str| spec.protocol(name);
+    let prefixed = |name: &str| spec.protocol(&format!("{}_{name}", profile.name()));
+    let count = |v: f64, name: &str| -> Result<usize> {
+        if v >= 1.0 && v.fract() == 0.0 {
+            Ok(v as usize)
+        } else {
+            Err(Error::Registry(format!("claim {}: [protocol] {name} must be a whole number >= 1, got {v}", spec.id)))
+        }
+    };
+    let betas = count(prefixed("betas")?, "betas")?;
+    let (lo, hi) = (1.0 - p("beta_max")?, 1.0 - p("beta_min")?);
+    let betas = (0..betas)
+        .map(|k| 1.0 - if betas == 1 { hi } else { hi * (lo / hi).powf(k as f64 / (betas - 1) as f64) })
+        .collect();
+    Ok(Plan {
+        settings: Settings {
+            probes: count(p("probes")?, "probes")?,
+            h: p("h")?,
+            power_iterations: count(p("power_iterations")?, "power_iterations")?,
+            power_tol: p("power_tol")?,
+            lanczos_steps: count(p("lanczos_steps")?, "lanczos_steps")?,
+            slq_probes: count(p("slq_probes")?, "slq_probes")?,
+            slq_steps: count(p("slq_steps")?, "slq_steps")?,
+            resamples: count(p("resamples")?, "resamples")?,
+            seed: 0,
+        },
+        target_fraction: p(&format!("{task}_target"))?,
+        path_steps: count(p("path_steps")?, "path_steps")?,
+        betas,
+        seeds: (0..count(prefixed("seeds")?, "seeds")? as u64).collect(),
+        max_batch: count(prefixed("max_batch")?, "max_batch")?,
+        floor: p("floor")?,
+        cap: p("cap")?,
+        budget: count(p("budget")?, "budget")?,
+        resamples: count(p("resamples")?, "resamples")?,
+    })
+}
+
+fn teacher_student(spec: &ClaimSpec, profile: Profile) -> Result<TeacherStudent> {
+    // A number of the profile ("smoke_teacher_student_train") overrides the common one.
+    let p = |name: &str| {
+        let key = format!("teacher_student_{name}");
+        spec.protocol(&format!("{}_{key}", profile.name())).or_else(|_| spec.protocol(&key)).map(|v| v as usize)
+    };
+    Ok(TeacherStudent::new(TeacherStudentConfig {
+        inputs: p("inputs")?,
+        teacher_hidden: p("teacher_hidden")?,
+        student_hidden: p("student_hidden")?,
+        train: p("train")?,
+        test: p("test")?,
+        seed: p("seed")? as u64,
+        ..Default::default()
+    })?)
+}
+
+fn diabetes(spec: &ClaimSpec) -> Result<Diabetes> {
+    let p = |name: &str| spec.protocol(&format!("diabetes_{name}"));
+    Ok(Diabetes::new(DiabetesConfig { hidden: p("hidden")? as usize, seed: p("seed")? as u64, ..Default::default() })?)
+}
+
+/// The batches of the sweep: powers of two up to `max_batch` and below the train rows, then
+/// the full batch.
+fn batches(max_batch: usize, rows: usize) -> Vec<usize> {
+    let mut b: Vec<usize> = (0..).map(|k| 1usize << k).take_while(|&b| b <= max_batch && b < rows).collect();
+    if max_batch >= rows {
+        b.push(rows);
+    }
+    b
+}
+
+/// The device the curvature is estimated on: finite differences of gradients need f64, so
+/// when the training runs in f32 the estimates use the other CPU backend in f64 (a device's
+/// precision is fixed once per process).
+fn curvature_device(training: Training) -> Result<nn::Device> {
+    let backend = match (training.precision, training.backend) {
+        (Precision::F64, b) => b,
+        (Precision::F32, Backend::Flex) => Backend::Ndarray,
+        (Precision::F32, _) => Backend::Flex,
+    };
+    Ok(nn::device(backend, Precision::F64)?)
+}
+
+/// The number of curvature points and training runs is not known in advance (the walks stop
+/// early); this is the progress bar's estimate: arms x batches x seeds x 4 learning rates.
+pub fn runs(spec: &ClaimSpec, profile: Profile) -> Result<u64> {
+    let plan = plan(spec, profile, TASKS[0])?;
+    let arms = 2 + plan.betas.len();
+    Ok((TASKS.len() * arms * (plan.max_batch.ilog2() as usize + 2) * plan.seeds.len() * 4) as u64)
+}
+
+fn one_task<T: Task + Sync>(
+    spec: &ClaimSpec,
+    profile: Profile,
+    training: Training,
+    task: &T,
+    run_done: &(dyn Fn() + Sync),
+) -> Result<TaskResult> {
+    let plan = plan(spec, profile, task.name())?;
+    let factor = spec.tolerance("factor")?;
+    let device = curvature_device(training)?;
+    let loaded = task.load(&device);
+    let initial_loss = task.train_loss(&task.init(&device), &loaded);
+    let target = plan.target_fraction * initial_loss;
+    // L at initialisation sets GD's step 1/L along the path.
+    let c0 = curvature::measure(task, &task.init(&device), &loaded, &plan.settings, target)?;
+    let path = curvature::along_gd(task, &loaded, &plan.settings, target, 1.0 / c0.power.value, plan.path_steps)?;
+    let predicted = Predicted::new(&path);
+    let batches = batches(plan.max_batch, task.data().train.rows);
+    let (l, tr) = (c0.power.value, c0.trace.estimate);
+    let rule: Vec<f64> = batches
+        .iter()
+        .map(|&b| {
+            let l_b = l * (1.0 + 1.0 / b as f64) + tr / b as f64;
+            predicted.mu_eff.map_or(0.0, |mu| theory::predict::HbRule::deterministic(l_b, mu.min(l_b)).momentum)
+        })
+        .collect();
+    let mut arms = vec![Arm { label: "sgd".into(), momentum: vec![0.0; batches.len()] }];
+    if predicted.mu_eff.is_some() {
+        arms.push(Arm { label: "hb_rule".into(), momentum: rule });
+    }
+    arms.extend(plan.betas.iter().map(|&b| Arm { label: format!("hb_{b:.3}"), momentum: vec![b; batches.len()] }));
+    let grid = Grid {
+        batches,
+        arms,
+        lambda_max: l,
+        trace: tr,
+        floor: plan.floor,
+        seeds: plan.seeds.clone(),
+        target,
+        budget: plan.budget,
+        cap: plan.cap,
+    };
+    let sweep = critical::run(task, training.backend, training.precision, &grid, run_done)?;
+    let hb_arms: Vec<&str> = grid.arms.iter().skip(1).map(|a| a.label.as_str()).collect();
+    let all: Vec<usize> = (0..plan.seeds.len()).collect();
+    let mut curves: Vec<(String, Vec<(f64, f64)>)> =
+        grid.arms.iter().map(|a| (a.label.clone(), curve(&[sweep.arm(&a.label)], &all))).collect();
+    curves.push(("hb".into(), curve(&hb_arms.iter().map(|a| sweep.arm(a)).collect::<Vec<_>>(), &all)));
+    let sgd = critical(&sweep, &["sgd"], plan.resamples, 1);
+    let hb = critical(&sweep, &hb_arms, plan.resamples, 2);
+    let within = |measured: f64, predicted: f64| Verdict::within(Some(measured / predicted), 1.0 / factor, factor);
+    let verdict = match sgd {
+        Some(s) if !s.beyond_grid => {
+            Verdict::all([within(s.b_star, predicted.b_sgd), within(s.b_star, predicted.b_simple)])
+        }
+        _ => Verdict::Inconclusive,
+    };
+    Ok(TaskResult {
+        task: task.name().into(),
+        target,
+        initial: path[0].curvature.clone(),
+        path: path.iter().map(PathSummary::new).collect(),
+        predicted,
+        hb_ratio: sgd.zip(hb).map(|(s, h)| h.b_star / s.b_star),
+        sweep,
+        curves,
+        sgd,
+        hb,
+        verdict,
+    })
+}
+
+/// Runs C10 under `profile` on `training`'s backend and decides its verdict.
+pub fn evaluate(
+    spec: &ClaimSpec,
+    profile: Profile,
+    training: Training,
+    run_done: &(dyn Fn() + Sync),
+) -> Result<ClaimResult> {
+    let tasks = vec![
+        one_task(spec, profile, training, &teacher_student(spec, profile)?, run_done)?,
+        one_task(spec, profile, training, &diabetes(spec)?, run_done)?,
+    ];
+    let verdict = Verdict::all(tasks.iter().map(|t| t.verdict));
+    let fmt = |x: Option<f64>| x.map_or("-".into(), |v| format!("{v:.1}"));
+    let summary = tasks
+        .iter()
+        .map(|t| {
+            format!(
+                "{}: B_crit(SGD) = {} [{}, {}] vs tr/L = {:.1}, B_simple = {:.1}; HB/SGD window {} vs sqrt(kappa_eff) {}",
+                t.task,
+                fmt(t.sgd.map(|s| s.b_star)),
+                fmt(t.sgd.map(|s| s.ci95[0])),
+                fmt(t.sgd.map(|s| s.ci95[1])),
+                t.predicted.b_sgd,
+                t.predicted.b_simple,
+                fmt(t.hb_ratio),
+                fmt(t.predicted.kappa_eff.map(f64::sqrt)),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let predicted = json!(tasks.iter().map(|t| (t.task.clone(), t.predicted)).collect::<std::collections::BTreeMap<_, _>>());
+    let measured = json!({"tasks": tasks, "training": training});
+    Ok(ClaimResult::new(spec, predicted, measured, verdict, summary))
+}

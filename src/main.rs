@@ -2,6 +2,7 @@
 //! lives in the workspace crates.
 
 mod args;
+mod curvature;
 mod output;
 mod phase;
 mod predict;
@@ -33,6 +34,8 @@ enum Command {
     Simulate(simulate::Args),
     /// One label-noise training run of a network (matrix sensing, teacher–student MLP, diabetes).
     Train(train::Args),
+    /// Curvature and gradient-noise estimates of a network (tr H, lambda_max, B_simple) and the batch sizes they predict.
+    Curvature(curvature::Args),
     /// Runs the papers' claims (experiments/*.toml): verdict table, report.md, report.json.
     Verify(verify::Args),
 }
@@ -46,7 +49,10 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            return fail(e.render().to_string().lines().next().unwrap_or("invalid arguments"));
+            // Clap's message up to its usage block, on one line.
+            let text = e.render().to_string();
+            let line: Vec<&str> = text.lines().map(str::trim).take_while(|l| !l.is_empty()).collect();
+            return fail(&line.join(" "));
         }
     };
     let result = match cli.command {
@@ -55,6 +61,7 @@ fn main() -> ExitCode {
         Command::Phase(a) => phase::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Train(a) => train::run(a),
+        Command::Curvature(a) => curvature::run(a),
         Command::Verify(a) => verify::run(a),
     };
     match result {

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use theory::Family;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum TaskArg {
+pub enum TaskArg {
     #[value(name = "matrix_sensing", alias = "matrix-sensing")]
     /// X* = U*U*^T (d = 8, rank 1), model UU^T with r' = 3, n = 16 Gaussian measurements.
     MatrixSensing,
@@ -80,6 +80,9 @@ pub struct Args {
     /// Print the run's record as JSON instead of the table.
     #[arg(long)]
     json: bool,
+    /// Save the final parameters to this JSON file (for `momlab curvature --checkpoint`).
+    #[arg(long)]
+    save_params: Option<PathBuf>,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -115,6 +118,14 @@ pub fn run(a: Args) -> Result<()> {
     };
     if let Some(path) = &a.csv {
         output::write_csv(path, &record.series)?;
+    }
+    if let Some(path) = &a.save_params {
+        let saved = crate::curvature::Saved {
+            task: record.task.clone(),
+            task_config: record.task_config.clone(),
+            params: record.params.clone(),
+        };
+        output::write_atomically(path, |w| Ok(serde_json::to_writer(w, &saved)?))?;
     }
     if a.json {
         return output::print_json(&record);

@@ -247,7 +247,16 @@ fn verify_smoke_writes_a_complete_report() {
     let report: Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     let claims = report["claims"].as_array().unwrap();
     let ids: Vec<&str> = claims.iter().map(|c| c["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"]);
+    assert_eq!(ids, ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10"]);
+    // C10: both network tasks with predictions at initialisation, T(B) curves and a bootstrap
+    // interval around SGD's critical batch.
+    let tasks = claims[9]["measured"]["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 2);
+    for t in tasks {
+        assert!(t["predicted"]["b_sgd"].as_f64().unwrap() > 0.0 && t["predicted"]["b_simple"].as_f64().unwrap() > 0.0);
+        assert!(t["curves"][0][1].as_array().unwrap().len() >= 3, "{}", t["curves"]);
+        assert!(t["path"].as_array().unwrap().len() >= 2 && !t["density"].as_array().unwrap().is_empty());
+    }
     // C9 trained networks: three learning rates with a knee, a fitted exponent with an interval.
     assert!(claims[8]["measured"]["g"]["slope_ci"].is_array(), "{}", claims[8]["measured"]);
     assert!(claims[8]["measured"]["scan"]["points"][0].get("log_time_se").is_some(), "{}", claims[8]["measured"]);
@@ -508,6 +517,68 @@ fn train_refuses_bad_input_with_one_line() {
     for (extra, expected) in cases {
         let args: Vec<&str> = base.iter().chain(extra).copied().collect();
         let out = momlab(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(err.contains(expected) && err.trim().lines().count() == 1, "{args:?}: {err}");
+    }
+}
+
+/// `momlab curvature` at initialisation (JSON) and at parameters saved by `momlab train
+/// --save-params`: every estimate present and finite, tr H's interval around its estimate, and
+/// the saved point is not the initial one.
+#[test]
+fn curvature_estimates_at_init_and_at_a_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("w.json");
+    let init = momlab(&["curvature", "--task", "teacher_student", "--at-init", "--json"]);
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    let c: Value = serde_json::from_slice(&init.stdout).unwrap();
+    let tr = c["trace"]["estimate"].as_f64().unwrap();
+    let [lo, hi] = [c["trace_ci95"][0].as_f64().unwrap(), c["trace_ci95"][1].as_f64().unwrap()];
+    assert!(lo < tr && tr < hi && c["power"]["value"].as_f64().unwrap() > 0.0, "{c}");
+    for key in ["b_sgd", "b_hb", "kappa_eff"] {
+        assert!(c["hessian_prediction"][key].as_f64().unwrap() > 0.0, "{key}: {c}");
+    }
+    assert!(c["noise"]["b_simple"].as_f64().unwrap() > 0.0 && c["top"].as_array().unwrap().len() == 10);
+
+    let train = momlab(&[
+        "train", "--task", "teacher_student", "--method", "sgd", "--lr", "0.05", "--steps", "20", "--eps", "0",
+        "--interpolation-steps", "50", "--save-params", saved.to_str().unwrap(), "--json",
+    ]);
+    assert!(train.status.success(), "{}", String::from_utf8_lossy(&train.stderr));
+    let at = momlab(&["curvature", "--task", "teacher_student", "--checkpoint", saved.to_str().unwrap(), "--json"]);
+    assert!(at.status.success(), "{}", String::from_utf8_lossy(&at.stderr));
+    let c2: Value = serde_json::from_slice(&at.stdout).unwrap();
+    assert!(c2["train_loss"].as_f64().unwrap() < c["train_loss"].as_f64().unwrap(), "{c2}");
+    let table = momlab(&["curvature", "--task", "teacher_student", "--checkpoint", saved.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("tr H") && text.contains("B_simple") && text.contains("B_sgd"), "{text}");
+}
+
+#[test]
+fn curvature_refuses_bad_input_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let truncated = write("truncated.json", "{\"task\": \"teacher_student\"}");
+    let other = write("other.json", "{\"task\": \"diabetes\", \"task_config\": {}, \"params\": [1.0]}");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec![], "--at-init"),
+        (vec!["--at-init".into(), "--target-fraction".into(), "2".into()], "--target-fraction must be in (0, 1)"),
+        (vec!["--at-init".into(), "--probes".into(), "1".into()], ">= 2 probes"),
+        (vec!["--at-init".into(), "--backend".into(), "wgpu".into()], "use --backend flex or ndarray"),
+        (vec!["--checkpoint".into(), dir.path().join("none.json").to_str().unwrap().into()], "cannot read checkpoint"),
+        (vec!["--checkpoint".into(), truncated], "is not a saved parameter file"),
+        (vec!["--checkpoint".into(), other], "the checkpoint is for task diabetes"),
+    ];
+    for (extra, expected) in cases {
+        let mut args: Vec<String> = vec!["curvature".into(), "--task".into(), "teacher_student".into()];
+        args.extend(extra);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = momlab(&refs);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(err.contains(expected) && err.trim().lines().count() == 1, "{args:?}: {err}");

@@ -11,6 +11,7 @@
 //! | C7 | T_rule/T_tuned over B, and 1 − β of the rules against the tuned optimum |
 //! | C8 | T(B) of SGD and HB per Kaczmarz system, and the window against √κ |
 //! | C9 | time to the regulariser threshold against 1 − β per η (minimum and knee marked); (1 − β)* and T* against η with the fits and the 2/3 laws |
+//! | C10 | per network task: T(B) and B T(B) of SGD and heavy ball with the predicted tr/L, B_simple, B_hb and the measured B_crit marked; the SLQ spectral density of the Hessian at initialisation |
 
 use crate::claims::{ClaimResult, RULES};
 use crate::error::Result;
@@ -35,6 +36,7 @@ pub fn draw(spec: &ClaimSpec, result: &ClaimResult, sweeps: &[&Sweep], dir: &Pat
         "C7" => vec![momentum_rule(id, sweeps, spec, &result.measured)?],
         "C8" => vec![t_of_b(id, sweeps, &KACZMARZ_FAMILIES), window(id, sweeps, spec)?],
         "C9" => scaling(id, &result.measured),
+        "C10" => transfer(id, &result.measured),
         _ => Vec::new(),
     };
     let mut files = Vec::new();
@@ -332,5 +334,74 @@ fn scaling(id: &str, measured: &Value) -> Vec<Figure> {
     vec![
         Figure { name: format!("{id}-time"), cols: 1, panels: vec![time] },
         Figure { name: format!("{id}-fit"), cols: 2, panels: vec![knee_panel, t_panel] },
+    ]
+}
+
+/// C10 from its measured tasks (`measured.tasks[]`: curves, predicted, sgd, hb, initial.density).
+fn transfer(id: &str, measured: &Value) -> Vec<Figure> {
+    let num = |v: &Value, key: &str| v[key].as_f64().unwrap_or(f64::NAN);
+    let empty = Vec::new();
+    let tasks = measured["tasks"].as_array().unwrap_or(&empty);
+    let (mut curves, mut densities) = (Vec::new(), Vec::new());
+    for t in tasks {
+        let name = t["task"].as_str().unwrap_or("?").replace('_', "–");
+        let p = &t["predicted"];
+        let mut marks = vec![
+            Mark { x: num(p, "b_sgd"), label: "tr/L".into(), color: RGBColor(90, 90, 90) },
+            Mark { x: num(p, "b_simple"), label: "B_simple".into(), color: RGBColor(0, 130, 0) },
+            Mark { x: num(p, "b_hb"), label: "B_hb".into(), color: RGBColor(200, 120, 0) },
+        ];
+        for (key, label, c) in [("sgd", "B_crit SGD", color(0)), ("hb", "B_sat HB", color(1))] {
+            if t[key].is_object() {
+                marks.push(Mark { x: num(&t[key], "b_star"), label: label.into(), color: c });
+            }
+        }
+        marks.retain(|m| m.x.is_finite());
+        let (mut time, mut work) = (
+            Panel::new(format!("{name}: steps to the target"), Axis::log("batch size B"), Axis::log("T(B)")),
+            Panel::new(format!("{name}: samples to the target"), Axis::log("batch size B"), Axis::log("B T(B)")),
+        );
+        for (k, curve) in t["curves"].as_array().unwrap_or(&empty).iter().enumerate() {
+            let label = curve[0].as_str().unwrap_or("?");
+            let pts: Vec<(f64, f64)> = curve[1]
+                .as_array()
+                .unwrap_or(&empty)
+                .iter()
+                .map(|p| (p[0].as_f64().unwrap_or(f64::NAN), p[1].as_f64().unwrap_or(f64::NAN)))
+                .collect();
+            let (c, kind) = match label {
+                "sgd" => (color(0), Kind::Line),
+                "hb" => (color(1), Kind::Line),
+                _ => (color(2 + k), Kind::Dashed),
+            };
+            let label = if label == "hb" { "HB (best arm)".to_string() } else { label.replace('_', " ") };
+            work.series.push(Series::new(label.clone(), c, kind.clone(), pts.iter().map(|&(b, t)| (b, b * t)).collect()));
+            time.series.push(Series::new(label, c, kind, pts));
+        }
+        time.marks = marks.clone();
+        work.marks = marks;
+        work.legend = SeriesLabelPosition::UpperLeft;
+        curves.extend([time, work]);
+
+        let density: Vec<(f64, f64)> = t["density"]
+            .as_array()
+            .unwrap_or(&empty)
+            .iter()
+            .map(|n| (n[0].as_f64().unwrap_or(f64::NAN), n[1].as_f64().unwrap_or(0.0)))
+            .collect();
+        if !density.is_empty() {
+            let mut panel = Panel::new(
+                format!("{name}: Hessian spectral density at initialisation (SLQ)"),
+                Axis::linear("eigenvalue λ"),
+                Axis::linear("density"),
+            );
+            panel.series.push(Series::new("SLQ, Gaussian width 1 % of the range", color(0), Kind::Line, density));
+            panel.marks = vec![Mark { x: num(&t["initial"]["power"], "value"), label: "λ_max".into(), color: RGBColor(200, 0, 0) }];
+            densities.push(panel);
+        }
+    }
+    vec![
+        Figure { name: format!("{id}-batch"), cols: 2, panels: curves },
+        Figure { name: format!("{id}-density"), cols: 2, panels: densities },
     ]
 }

@@ -2,7 +2,7 @@
 //! networks? Per task (the teacher–student MLP and the diabetes MLP of the nn crate):
 //!
 //! ```text
-//!     estimate   at initialisation and along full-batch GD (steps 0, 4, 16, ...):  tr H
+//!     estimate   at initialisation and along full-batch GD (steps 0, 1, 2, 4, ...):  tr H
 //!                (Hutchinson), L = lambda_max (power iteration), B_simple, the Gauss–Newton
 //!                spectrum and mu_eff = L / (2 T_lin) for the target loss      (nn::curvature)
 //!     predict    B_sgd = tr/L and B_simple at initialisation; kappa_eff at the first point of
@@ -213,6 +213,8 @@ pub struct TaskResult {
     pub task: String,
     pub target: f64,
     pub initial: Curvature,
+    /// The SLQ density at initialisation smoothed by a Gaussian of 1 % of its range: (lambda, phi).
+    pub density: Vec<(f64, f64)>,
     pub path: Vec<PathSummary>,
     pub predicted: Predicted,
     pub sweep: Sweep,
@@ -390,6 +392,7 @@ fn one_task<T: Task + Sync>(
     Ok(TaskResult {
         task: task.name().into(),
         target,
+        density: smoothed(&path[0].curvature.density),
         initial: path[0].curvature.clone(),
         path: path.iter().map(PathSummary::new).collect(),
         predicted,
@@ -400,6 +403,18 @@ fn one_task<T: Task + Sync>(
         hb,
         verdict,
     })
+}
+
+/// `density` on 401 points spanning its nodes (± 3 widths), Gaussian width 1 % of the range.
+fn smoothed(density: &nn::lanczos::Density) -> Vec<(f64, f64)> {
+    let (lo, hi) = density.nodes.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |a, n| (a.0.min(n.0), a.1.max(n.0)));
+    if !(lo < hi) {
+        return Vec::new();
+    }
+    let sigma = 0.01 * (hi - lo);
+    let xs: Vec<f64> = (0..=400).map(|i| lo - 3.0 * sigma + (hi - lo + 6.0 * sigma) * i as f64 / 400.0).collect();
+    let ys = density.smoothed(&xs, sigma);
+    xs.into_iter().zip(ys).collect()
 }
 
 /// Runs C10 under `profile` on `training`'s backend and decides its verdict.

@@ -216,8 +216,8 @@ pub struct PathPoint {
 }
 
 /// [`measure`] along full-batch gradient descent with step `lr` (theory's SGD template, the
-/// task's noise-free labels) from the task's initial model, at steps 0, 4, 16, 64, ... (powers
-/// of 4) until the train loss is at or below `target` (that point included) or `max_steps`.
+/// task's noise-free labels) from the task's initial model, at steps 0, 1, 2, 4, 8, ... (powers
+/// of 2) until the train loss is at or below `target` (that point included) or `max_steps`.
 pub fn along_gd<T: Task>(
     task: &T,
     loaded: &Loaded,
@@ -240,7 +240,7 @@ pub fn along_gd<T: Task>(
             if done {
                 return Ok(out);
             }
-            next = if next == 0 { 4 } else { 4 * next };
+            next = if next == 0 { 1 } else { 2 * next };
         }
         (model, _) = crate::train::step(task, loaded, &mut optimizer, &method, model, &full, &full.labels)?;
         step += 1;

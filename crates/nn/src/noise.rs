@@ -11,7 +11,11 @@
 //! ```
 //!
 //! B_simple is the batch at which a mini-batch gradient's noise, E|g_B - G|^2 = tr(Sigma)/B (with
-//! replacement), equals the signal |G|^2. Its interval is a percentile bootstrap over the rows.
+//! replacement), equals the signal |G|^2. Over all train rows (the population SGD samples from)
+//! it is exact; its interval is a percentile bootstrap over the rows, the spread if the rows were
+//! redrawn from the data distribution. Where |G|^2 is not well above the noise of a mean of n
+//! rows, tr(Sigma)/n, the bootstrap's |G|^2 is biased up and its interval low (near
+//! interpolation the estimate can fall outside it): `resolved` says |G|^2 > 4 tr(Sigma)/n.
 //!
 //! Gauss–Newton: GN = J^T J / n is the Hessian of the loss linearised in w (the full Hessian
 //! minus (1/n) sum_i r_i ∇²f_i). With the thin SVD J / sqrt(n) = U S V^T, its non-zero eigenvalues
@@ -96,6 +100,8 @@ pub struct NoiseScale {
     pub b_simple: f64,
     /// 95 % percentile-bootstrap interval of B_simple over rows.
     pub ci95: [f64; 2],
+    /// |G|^2 > 4 tr(Sigma) / n: the signal is resolved by the n rows.
+    pub resolved: bool,
     pub rows: usize,
 }
 
@@ -134,6 +140,7 @@ impl NoiseScale {
             grad_norm_sq,
             b_simple,
             ci95: [quantile(0.025).unwrap_or(b_simple), quantile(0.975).unwrap_or(b_simple)],
+            resolved: grad_norm_sq > 4.0 * trace_sigma / n as f64,
             rows: n,
         })
     }

@@ -202,6 +202,10 @@ pub struct Record {
     pub series: Vec<Checkpoint>,
     /// Wall-clock seconds of the whole run (both phases and the measurements).
     pub seconds: f64,
+    /// The final parameters w (laid out as [`crate::params::values`]; not serialised with the
+    /// record: `momlab train --save-params` writes them to their own file).
+    #[serde(skip)]
+    pub params: Vec<f64>,
 }
 
 /// Runs both phases of `config` on `task` on `backend` in `precision`. Errors are set-up
@@ -229,8 +233,10 @@ pub fn run<T: Task>(task: &T, backend: Backend, precision: Precision, config: &C
         outcome: Outcome::Budget,
         series: Vec::new(),
         seconds: 0.0,
+        params: Vec::new(),
     };
-    let finish = |mut record: Record| {
+    let finish = |mut record: Record, model: &T::Model| {
+        record.params = crate::params::values(model)?;
         record.seconds = start.elapsed().as_secs_f64();
         Ok(record)
     };
@@ -240,7 +246,7 @@ pub fn run<T: Task>(task: &T, backend: Backend, precision: Precision, config: &C
     record.phase_one = phase_one;
     if !phase_one.train_loss.is_finite() {
         record.outcome = Outcome::Diverged { phase: Phase::Interpolation, step: phase_one.steps };
-        return finish(record);
+        return finish(record, &model);
     }
 
     // Phase 2.
@@ -261,7 +267,7 @@ pub fn run<T: Task>(task: &T, backend: Backend, precision: Precision, config: &C
     if config.stop.reached(&checkpoint) {
         record.threshold_reached = true;
         record.outcome = Outcome::Reached { step: 0 };
-        return finish(record);
+        return finish(record, &model);
     }
     for t in 0..config.steps {
         last = config.schedule.at(t)?;
@@ -273,23 +279,23 @@ pub fn run<T: Task>(task: &T, backend: Backend, precision: Precision, config: &C
         record.steps = taken;
         if !batch_loss.is_finite() {
             record.outcome = Outcome::Diverged { phase: Phase::LabelNoise, step: taken };
-            return finish(record);
+            return finish(record, &model);
         }
         if taken % config.record_every == 0 || taken == config.steps {
             let checkpoint = measure(&model, taken, &last)?;
             record.series.push(checkpoint);
             if !checkpoint.train_loss.is_finite() {
                 record.outcome = Outcome::Diverged { phase: Phase::LabelNoise, step: taken };
-                return finish(record);
+                return finish(record, &model);
             }
             if config.stop.reached(&checkpoint) {
                 record.threshold_reached = true;
                 record.outcome = Outcome::Reached { step: taken };
-                return finish(record);
+                return finish(record, &model);
             }
         }
     }
-    finish(record)
+    finish(record, &model)
 }
 
 /// Phase 1 from the task's initial model: noise-free steps of `phase1.method` until the full

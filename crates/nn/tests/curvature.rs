@@ -228,7 +228,7 @@ fn noise_scale_and_gauss_newton_match_closed_forms() {
     assert!((noise.grad_norm_sq - mean.norm_squared()).abs() <= 1e-10 * mean.norm_squared());
     let b = trace_sigma / mean.norm_squared();
     assert!((noise.b_simple - b).abs() <= 1e-10 * b);
-    assert!(noise.ci95[0] < b && b < noise.ci95[1], "{b} outside {:?}", noise.ci95);
+    assert!(noise.resolved && noise.ci95[0] < b && b < noise.ci95[1], "{b} outside {:?}", noise.ci95);
 
     let gn = GaussNewton::new(&jacobian);
     for ((lambda, _), e) in gn.modes.iter().zip(sorted_eigenvalues(task.hessian())) {

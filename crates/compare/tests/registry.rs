@@ -12,7 +12,7 @@ fn experiments() -> std::path::PathBuf {
 fn every_experiment_file_parses() {
     let claims = load(&experiments()).unwrap();
     let ids: Vec<&str> = claims.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(ids, ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"]);
+    assert_eq!(ids, ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10"]);
     for c in &claims {
         assert!(!c.tolerance.is_empty() && !c.statement.is_empty() && !c.source.is_empty(), "{c:?}");
     }

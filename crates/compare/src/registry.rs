@@ -73,6 +73,16 @@ impl ClaimSpec {
     pub fn protocol(&self, name: &str) -> Result<f64> {
         lookup(&self.protocol, &self.id, "protocol", name)
     }
+
+    /// A named protocol number that counts something: an error unless it is a whole number >= 1.
+    pub fn protocol_count(&self, name: &str) -> Result<usize> {
+        let v = self.protocol(name)?;
+        if v >= 1.0 && v.fract() == 0.0 {
+            Ok(v as usize)
+        } else {
+            Err(Error::Registry(format!("claim {}: [protocol] {name} must be a whole number >= 1, got {v}", self.id)))
+        }
+    }
 }
 
 fn lookup(table: &BTreeMap<String, f64>, id: &str, section: &str, name: &str) -> Result<f64> {

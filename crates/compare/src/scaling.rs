@@ -150,18 +150,13 @@ pub fn protocol(spec: &ClaimSpec, profile: Profile) -> Result<(MatrixSensing, In
     }
     let p = |name: &str| spec.protocol(name);
     let prefixed = |name: &str| spec.protocol(&format!("{}_{name}", profile.name()));
-    let count = |v: f64, name: &str| -> Result<usize> {
-        if v >= 1.0 && v.fract() == 0.0 {
-            Ok(v as usize)
-        } else {
-            Err(Error::Registry(format!("claim {}: [protocol] {name} must be a whole number >= 1, got {v}", spec.id)))
-        }
-    };
+    let count = |name: &str| spec.protocol_count(name);
+    let prefixed_count = |name: &str| spec.protocol_count(&format!("{}_{name}", profile.name()));
     let task = MatrixSensing::new(MatrixSensingConfig {
-        d: count(p("d")?, "d")?,
-        rank: count(p("rank")?, "rank")?,
-        model_rank: count(p("model_rank")?, "model_rank")?,
-        measurements: count(p("measurements")?, "measurements")?,
+        d: count("d")?,
+        rank: count("rank")?,
+        model_rank: count("model_rank")?,
+        measurements: count("measurements")?,
         sensing: Sensing::Gaussian,
         init_scale: p("init_scale")?,
         seed: p("task_seed")? as u64,
@@ -169,23 +164,23 @@ pub fn protocol(spec: &ClaimSpec, profile: Profile) -> Result<(MatrixSensing, In
     let phase1 = Interpolation::gd(
         p("interpolation_lr")?,
         p("interpolation_loss")?,
-        count(p("interpolation_steps")?, "interpolation_steps")?,
+        count("interpolation_steps")?,
     );
     let geometric = |lo: f64, hi: f64, n: usize| -> Vec<f64> {
         (0..n).map(|k| if n == 1 { lo } else { lo * (hi / lo).powf(k as f64 / (n - 1) as f64) }).collect()
     };
     let grid = Grid {
-        lrs: geometric(prefixed("lr_min")?, prefixed("lr_max")?, count(prefixed("lrs")?, "lrs")?),
+        lrs: geometric(prefixed("lr_min")?, prefixed("lr_max")?, prefixed_count("lrs")?),
         one_minus_beta: geometric(
             p("one_minus_beta_min")?,
             p("one_minus_beta_max")?,
-            count(prefixed("betas")?, "betas")?,
+            prefixed_count("betas")?,
         ),
-        seeds: (0..count(prefixed("seeds")?, "seeds")? as u64).collect(),
+        seeds: (0..prefixed_count("seeds")? as u64).collect(),
         eps: p("eps")?,
         threshold: p("threshold")?,
-        budget: count(p("budget")?, "budget")?,
-        record_every: count(p("record_every")?, "record_every")?,
+        budget: count("budget")?,
+        record_every: count("record_every")?,
         cap: p("cap")?,
     };
     Ok((task, phase1, grid))

@@ -25,7 +25,7 @@
 //! B_crit(SGD) is reported next to the predicted sqrt(kappa_eff) (not part of the verdict).
 
 use crate::claims::ClaimResult;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::profile::Profile;
 use crate::registry::ClaimSpec;
 use crate::scaling::Training;
@@ -243,40 +243,34 @@ struct Plan {
 
 fn plan(spec: &ClaimSpec, profile: Profile, task: &str) -> Result<Plan> {
     let p = |name: &str| spec.protocol(name);
-    let prefixed = |name: &str| spec.protocol(&format!("{}_{name}", profile.name()));
-    let count = |v: f64, name: &str| -> Result<usize> {
-        if v >= 1.0 && v.fract() == 0.0 {
-            Ok(v as usize)
-        } else {
-            Err(Error::Registry(format!("claim {}: [protocol] {name} must be a whole number >= 1, got {v}", spec.id)))
-        }
-    };
-    let betas = count(prefixed("betas")?, "betas")?;
+    let count = |name: &str| spec.protocol_count(name);
+    let prefixed_count = |name: &str| spec.protocol_count(&format!("{}_{name}", profile.name()));
+    let betas = prefixed_count("betas")?;
     let (lo, hi) = (1.0 - p("beta_max")?, 1.0 - p("beta_min")?);
     let betas = (0..betas)
         .map(|k| 1.0 - if betas == 1 { hi } else { hi * (lo / hi).powf(k as f64 / (betas - 1) as f64) })
         .collect();
     Ok(Plan {
         settings: Settings {
-            probes: count(p("probes")?, "probes")?,
+            probes: count("probes")?,
             h: p("h")?,
-            power_iterations: count(p("power_iterations")?, "power_iterations")?,
+            power_iterations: count("power_iterations")?,
             power_tol: p("power_tol")?,
-            lanczos_steps: count(p("lanczos_steps")?, "lanczos_steps")?,
-            slq_probes: count(p("slq_probes")?, "slq_probes")?,
-            slq_steps: count(p("slq_steps")?, "slq_steps")?,
-            resamples: count(p("resamples")?, "resamples")?,
+            lanczos_steps: count("lanczos_steps")?,
+            slq_probes: count("slq_probes")?,
+            slq_steps: count("slq_steps")?,
+            resamples: count("resamples")?,
             seed: 0,
         },
         target_fraction: p(&format!("{task}_target"))?,
-        path_steps: count(p("path_steps")?, "path_steps")?,
+        path_steps: count("path_steps")?,
         betas,
-        seeds: (0..count(prefixed("seeds")?, "seeds")? as u64).collect(),
-        max_batch: count(prefixed("max_batch")?, "max_batch")?,
+        seeds: (0..prefixed_count("seeds")? as u64).collect(),
+        max_batch: prefixed_count("max_batch")?,
         floor: p("floor")?,
         cap: p("cap")?,
-        budget: count(p("budget")?, "budget")?,
-        resamples: count(p("resamples")?, "resamples")?,
+        budget: count("budget")?,
+        resamples: count("resamples")?,
     })
 }
 

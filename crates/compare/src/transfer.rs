@@ -339,9 +339,8 @@ fn one_task<T: Task + Sync>(
     let loaded = task.load(&device);
     let initial_loss = task.train_loss(&task.init(&device), &loaded);
     let target = plan.target_fraction * initial_loss;
-    // L at initialisation sets GD's step 1/L along the path.
-    let c0 = curvature::measure(task, &task.init(&device), &loaded, &plan.settings, target)?;
-    let path = curvature::along_gd(task, &loaded, &plan.settings, target, 1.0 / c0.power.value, plan.path_steps)?;
+    let path = curvature::along_gd(task, &loaded, &plan.settings, target, plan.path_steps)?;
+    let c0 = &path[0].curvature;
     let predicted = Predicted::new(&path);
     let batches = batches(plan.max_batch, task.data().train.rows);
     let (l, tr) = (c0.power.value, c0.trace.estimate);

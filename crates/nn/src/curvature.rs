@@ -215,18 +215,18 @@ pub struct PathPoint {
     pub curvature: Curvature,
 }
 
-/// [`measure`] along full-batch gradient descent with step `lr` (theory's SGD template, the
-/// task's noise-free labels) from the task's initial model, at steps 0, 1, 2, 4, 8, ... (powers
-/// of 2) until the train loss is at or below `target` (that point included) or `max_steps`.
+/// [`measure`] along full-batch gradient descent with step 1/L, L the power-iteration
+/// lambda_max at the initial model (theory's SGD template, the task's noise-free labels), from
+/// the task's initial model, at steps 0, 1, 2, 4, 8, ... (powers of 2) until the train loss is at
+/// or below `target` (that point included) or `max_steps`.
 pub fn along_gd<T: Task>(
     task: &T,
     loaded: &Loaded,
     settings: &Settings,
     target: f64,
-    lr: f64,
     max_steps: usize,
 ) -> Result<Vec<PathPoint>> {
-    let method = theory::Method::Sgd { lr }.validated()?;
+    let mut method = None;
     let full = task.sample_batch(usize::MAX, &mut rng(0, Stream::Batches));
     let mut model = task.init(&loaded.device);
     let mut optimizer = crate::optim::TemplateOptimizer::new();
@@ -235,6 +235,9 @@ pub fn along_gd<T: Task>(
     loop {
         if step == next {
             let curvature = measure(task, &model, loaded, settings, target)?;
+            if method.is_none() {
+                method = Some(theory::Method::Sgd { lr: 1.0 / curvature.power.value }.validated()?);
+            }
             let done = !(curvature.train_loss > target) || step >= max_steps;
             out.push(PathPoint { step, curvature });
             if done {
@@ -242,7 +245,8 @@ pub fn along_gd<T: Task>(
             }
             next = if next == 0 { 1 } else { 2 * next };
         }
-        (model, _) = crate::train::step(task, loaded, &mut optimizer, &method, model, &full, &full.labels)?;
+        let method = method.as_ref().expect("set at step 0");
+        (model, _) = crate::train::step(task, loaded, &mut optimizer, method, model, &full, &full.labels)?;
         step += 1;
         if step >= max_steps {
             next = step;

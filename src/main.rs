@@ -8,6 +8,7 @@ mod phase;
 mod predict;
 mod simulate;
 mod spectrum;
+mod sweep;
 mod train;
 mod verify;
 
@@ -20,6 +21,15 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// No progress bar, no warnings, no shard summary: only results and errors.
+    #[arg(long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Log each cell of a sweep (start, skip, time taken) on stderr instead of the progress bar.
+    #[arg(long, global = true)]
+    verbose: bool,
+    /// Worker threads (default: one per core); results do not depend on it.
+    #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
 }
 
 #[derive(Subcommand)]
@@ -38,6 +48,39 @@ enum Command {
     Curvature(curvature::Args),
     /// Runs the papers' claims (experiments/*.toml): verdict table, report.md, report.json.
     Verify(verify::Args),
+    /// Combines the cells of a sharded sweep (verify, phase) in DIR into its outputs.
+    Merge(MergeArgs),
+}
+
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// The sweep's output directory (the --out of its shards).
+    dir: std::path::PathBuf,
+}
+
+/// `momlab merge DIR`: the command that made the sweep combines its cells.
+fn merge(a: MergeArgs) -> anyhow::Result<()> {
+    let mut store = sweep::Store::existing(&a.dir)?;
+    match store.manifest.command.as_str() {
+        "verify" => verify::merge(&mut store),
+        "phase" => phase::merge(&mut store),
+        other => anyhow::bail!("{}: unknown sweep command '{other}'", a.dir.display()),
+    }
+}
+
+/// Logs (tracing) on stderr at the level `verbosity` asks for.
+fn init_logging(verbosity: sweep::Verbosity) {
+    let level = match verbosity {
+        sweep::Verbosity::Quiet => tracing::Level::ERROR,
+        sweep::Verbosity::Normal => tracing::Level::WARN,
+        sweep::Verbosity::Verbose => tracing::Level::INFO,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .init();
 }
 
 fn main() -> ExitCode {
@@ -55,14 +98,26 @@ fn main() -> ExitCode {
             return fail(&line.join(" "));
         }
     };
+    let verbosity = match (cli.quiet, cli.verbose) {
+        (true, _) => sweep::Verbosity::Quiet,
+        (_, true) => sweep::Verbosity::Verbose,
+        _ => sweep::Verbosity::Normal,
+    };
+    init_logging(verbosity);
+    if let Some(n) = cli.threads
+        && let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(n.into()).build_global()
+    {
+        return fail(&format!("error: cannot start {n} threads: {e}"));
+    }
     let result = match cli.command {
         Command::Spectrum(a) => spectrum::run(a),
         Command::Predict(a) => predict::run(a),
-        Command::Phase(a) => phase::run(a),
+        Command::Phase(a) => phase::run(a, verbosity),
         Command::Simulate(a) => simulate::run(a),
         Command::Train(a) => train::run(a),
         Command::Curvature(a) => curvature::run(a),
-        Command::Verify(a) => verify::run(a),
+        Command::Verify(a) => verify::run(a, verbosity),
+        Command::Merge(a) => merge(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

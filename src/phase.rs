@@ -1,13 +1,16 @@
-//! `momlab phase`: the tuned phase diagram over batch sizes.
+//! `momlab phase`: the tuned phase diagram over batch sizes; with `--out DIR` a sweep of one
+//! cell per (method, batch) that resumes and shards (see `sweep`), merged into DIR/phase.csv and
+//! DIR/phase.json.
 
 use crate::args::{self, ObjectiveArg, TargetArgs};
 use crate::output::{self, cell};
-use anyhow::Result;
-use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
+use crate::sweep::{Store, SweepArgs, Verbosity, progress};
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use theory::{Family, Objective, PhaseOptions, PhaseRow, SpectrumSummary, Target, phase_with_progress};
+use theory::phase::{assemble, grid, phase_cell};
+use theory::{Family, Objective, PhaseDiagram, PhaseOptions, PhaseRow, SpectrumSummary, Target, phase_with_progress};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -30,11 +33,30 @@ pub struct Args {
     #[arg(long)]
     asymptotic_only: bool,
     /// Write one row per (method, batch) to this CSV file.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "out")]
     csv: Option<PathBuf>,
     /// Print a JSON summary (saturation batch per method, predictions, rows) on stdout.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "out")]
     json: bool,
+    /// Run as a sweep in this directory (manifest, one cell per method and batch, resume,
+    /// --shard), merged into DIR/phase.csv and DIR/phase.json.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    sweep: SweepArgs,
+}
+
+/// Everything the cells depend on: the manifest's config.
+#[derive(Serialize, Deserialize)]
+struct Config {
+    spectrum: String,
+    /// SHA-256 of the eigenvalues (little-endian f64), so that a changed spectrum file is a
+    /// different sweep.
+    eigenvalues_sha256: String,
+    summary: SpectrumSummary,
+    methods: Vec<Family>,
+    batches: Vec<f64>,
+    options: PhaseOptions,
 }
 
 /// One CSV row: flat columns that pandas reads.
@@ -91,38 +113,90 @@ struct Summary {
     rows: Vec<CsvRow>,
 }
 
-pub fn run(a: Args) -> Result<()> {
+pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
     let spectrum = args::spectrum(&a.spectrum)?;
     let target = a.target.target()?;
     if a.batches.iter().any(|b| b.is_infinite()) {
-        anyhow::bail!("--batches must be finite (B T(B) is the compute)");
+        bail!("--batches must be finite (B T(B) is the compute)");
     }
-    let bar = ProgressBar::new((a.methods.len() * a.batches.len()) as u64)
-        .with_style(ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} cells, eta {eta}")?)
-        .with_message("tuning");
     let options = PhaseOptions { objective: a.objective.into(), target, exact: !a.asymptotic_only };
-    let diagram = phase_with_progress(&spectrum, &a.methods, &a.batches, options, &|| bar.inc(1))?;
-    bar.finish_and_clear();
-    let rows: Vec<CsvRow> = diagram.rows.iter().map(CsvRow::from).collect();
-    if let Some(path) = &a.csv {
-        output::write_csv(path, &rows)?;
+    let cells = grid(&a.methods, &a.batches)?;
+    let Some(out) = &a.out else {
+        if a.sweep.shard.is_some() || a.sweep.force {
+            bail!("--shard and --force apply to a sweep: add --out DIR");
+        }
+        let bar = progress(cells.len() as u64, verbosity, "phase", None);
+        let diagram = phase_with_progress(&spectrum, &a.methods, &a.batches, options, &|| bar.inc(1))?;
+        bar.finish_and_clear();
+        return show(&diagram, spectrum.summary(), a.csv.as_deref(), a.json);
+    };
+    let bytes: Vec<u8> = spectrum.eigenvalues().iter().flat_map(|l| l.to_le_bytes()).collect();
+    let config = Config {
+        spectrum: a.spectrum.clone(),
+        eigenvalues_sha256: crate::sweep::sha256(&bytes),
+        summary: spectrum.summary(),
+        methods: a.methods.clone(),
+        batches: a.batches.clone(),
+        options,
+    };
+    let labels: Vec<String> = cells.iter().map(|(f, b)| format!("{f} B={b}")).collect();
+    let mut store = Store::open(out, "phase", serde_json::to_value(config)?, None, &labels, a.sweep.force)?;
+    let ran = store.run(a.sweep, &vec![1; cells.len()], verbosity, |p, _| {
+        Ok(phase_cell(&spectrum, cells[p].0, cells[p].1, options)?)
+    })?;
+    match a.sweep.shard {
+        Some(shard) => {
+            store.report_shard(shard, &ran, verbosity);
+            Ok(())
+        }
+        None => merge(&mut store),
     }
-    let summary = spectrum.summary();
-    if a.json {
-        return output::print_json(&Summary {
-            objective: diagram.options.objective,
-            target,
-            saturation: diagram.saturation.iter().map(|s| (s.family, s.batch)).collect(),
-            predicted: BTreeMap::from([("b_sgd", summary.b_sgd), ("b_hb", summary.b_hb)]),
-            spectrum: summary,
-            rows,
-        });
+}
+
+/// The diagram from the finished cells: DIR/phase.csv, DIR/phase.json and the table.
+pub fn merge(store: &mut Store) -> Result<()> {
+    let config: Config = serde_json::from_value(store.manifest.config.clone())?;
+    let rows: Vec<PhaseRow> = store.load_all()?;
+    let diagram = assemble(&config.methods, &config.batches, config.options, rows);
+    let dir = store.dir().to_path_buf();
+    let summary = summary(&diagram, config.summary);
+    output::write_csv(&dir.join("phase.csv"), &summary.rows)?;
+    output::write_atomically(&dir.join("phase.json"), |w| Ok(serde_json::to_writer_pretty(w, &summary)?))?;
+    store.finish()?;
+    table(&summary);
+    Ok(())
+}
+
+fn summary(diagram: &PhaseDiagram, spectrum: SpectrumSummary) -> Summary {
+    Summary {
+        objective: diagram.options.objective,
+        target: diagram.options.target,
+        saturation: diagram.saturation.iter().map(|s| (s.family, s.batch)).collect(),
+        predicted: BTreeMap::from([("b_sgd", spectrum.b_sgd), ("b_hb", spectrum.b_hb)]),
+        spectrum,
+        rows: diagram.rows.iter().map(CsvRow::from).collect(),
     }
+}
+
+/// The outputs of an in-memory diagram: CSV file, JSON or the table on stdout.
+fn show(diagram: &PhaseDiagram, spectrum: SpectrumSummary, csv: Option<&std::path::Path>, json: bool) -> Result<()> {
+    let summary = summary(diagram, spectrum);
+    if let Some(path) = csv {
+        output::write_csv(path, &summary.rows)?;
+    }
+    if json {
+        return output::print_json(&summary);
+    }
+    table(&summary);
+    Ok(())
+}
+
+fn table(summary: &Summary) {
     println!(
         "{:<6} {:>8} {:>10} {:>9} {:>12} {:>10} {:>12} {:>9} {:>14}",
         "method", "batch", "lr", "momentum", "rate", "e-fold", "T(B)", "T exact", "B*T(B)"
     );
-    for r in &rows {
+    for r in &summary.rows {
         println!(
             "{:<6} {:>8} {:>10.5} {:>9} {:>12.8} {:>10} {:>12} {:>9} {:>14}",
             r.method.name(),
@@ -136,9 +210,8 @@ pub fn run(a: Args) -> Result<()> {
             cell(r.compute, 1),
         );
     }
-    println!("predicted: B_sgd = {:.4}, B_hb = {:.4}", summary.b_sgd, summary.b_hb);
-    for s in &diagram.saturation {
-        println!("measured saturation batch ({}): {}", s.family, cell(s.batch, 3));
+    println!("predicted: B_sgd = {:.4}, B_hb = {:.4}", summary.spectrum.b_sgd, summary.spectrum.b_hb);
+    for (family, batch) in &summary.saturation {
+        println!("measured saturation batch ({family}): {}", cell(*batch, 3));
     }
-    Ok(())
 }

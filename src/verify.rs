@@ -1,10 +1,14 @@
-//! `momlab verify`: runs the claims of experiments/*.toml, prints the verdict table and writes
-//! DIR/report.md, DIR/report.json and each claim's figures (DIR/<claim>-*.png and .svg).
+//! `momlab verify`: runs the claims of experiments/*.toml as a sweep (one cell per Gaussian
+//! spectrum, Kaczmarz system and self-measuring claim; see `sweep`), then prints the verdict
+//! table and writes DIR/report.md, DIR/report.json and each claim's figures
+//! (DIR/<claim>-*.png and .svg).
 
 use crate::output;
-use anyhow::{Context, Result};
-use compare::{Profile, registry};
-use indicatif::{ProgressBar, ProgressStyle};
+use crate::sweep::{Store, SweepArgs, Verbosity};
+use anyhow::Result;
+use compare::scaling::Training;
+use compare::{ClaimSpec, Measurement, Profile, registry};
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -15,10 +19,11 @@ pub struct Args {
     /// Only these claims, e.g. C2,C4.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
-    /// Output directory for report.md, report.json and the figures.
-    #[arg(long, default_value = "results/verify")]
-    out: PathBuf,
-    /// Backend of the network claims (C9): flex, ndarray or wgpu (build with --features wgpu).
+    /// Output directory: the sweep's manifest and cells, report.md, report.json and the figures
+    /// [default: results/verify-PROFILE].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Backend of the network claims (C9, C10): flex, ndarray or wgpu (build with --features wgpu).
     #[arg(long, default_value = "flex")]
     backend: String,
     /// Float precision of the network claims: f64 or f32 (GPUs: f32).
@@ -27,20 +32,51 @@ pub struct Args {
     /// Directory of the claim files.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/experiments"))]
     experiments: PathBuf,
+    #[command(flatten)]
+    sweep: SweepArgs,
 }
 
-pub fn run(a: Args) -> Result<()> {
+/// Everything the cells depend on: the manifest's config.
+#[derive(Serialize, Deserialize)]
+struct Config {
+    profile: Profile,
+    training: Training,
+    /// The selected claims, in full.
+    claims: Vec<ClaimSpec>,
+}
+
+pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
     let profile: Profile = a.profile.parse()?;
-    let training = compare::scaling::Training { backend: a.backend.parse()?, precision: a.precision.parse()? };
+    let training = Training { backend: a.backend.parse()?, precision: a.precision.parse()? };
     let claims = compare::select(registry::load(&a.experiments)?, &a.only)?;
-    std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
-    let bar = ProgressBar::new(compare::work(&claims, profile)?)
-        .with_style(ProgressStyle::with_template("verify [{bar:30}] {pos}/{len} cells and runs, eta {eta}")?);
-    let report = compare::verify(&claims, profile, training, Some(&a.out), &|| bar.inc(1))?;
-    bar.finish_and_clear();
-    output::write_atomically(&a.out.join("report.json"), |w| Ok(serde_json::to_writer_pretty(w, &report)?))?;
-    output::write_atomically(&a.out.join("report.md"), |w| Ok(w.write_all(report.markdown().as_bytes())?))?;
+    let units = compare::plan(&claims, profile)?;
+    let weights = units.iter().map(|u| u.work(&claims, profile)).collect::<compare::Result<Vec<_>>>()?;
+    let labels: Vec<String> = units.iter().map(compare::Unit::label).collect();
+    let out = a.out.unwrap_or_else(|| PathBuf::from(format!("results/verify-{}", a.profile)));
+    let config = serde_json::to_value(Config { profile, training, claims: claims.clone() })?;
+    let mut store = Store::open(&out, "verify", config, None, &labels, a.sweep.force)?;
+    let ran = store.run(a.sweep, &weights, verbosity, |p, tick| {
+        Ok(compare::measure(&units[p], &claims, profile, training, tick)?)
+    })?;
+    match a.sweep.shard {
+        Some(shard) => {
+            store.report_shard(shard, &ran, verbosity);
+            Ok(())
+        }
+        None => merge(&mut store),
+    }
+}
+
+/// Judges the claims from the finished cells and writes the report and figures.
+pub fn merge(store: &mut Store) -> Result<()> {
+    let config: Config = serde_json::from_value(store.manifest.config.clone())?;
+    let measurements: Vec<Measurement> = store.load_all()?;
+    let report = compare::judge(&config.claims, config.profile, measurements, Some(store.dir()))?;
+    let dir = store.dir().to_path_buf();
+    output::write_atomically(&dir.join("report.json"), |w| Ok(serde_json::to_writer_pretty(w, &report)?))?;
+    output::write_atomically(&dir.join("report.md"), |w| Ok(w.write_all(report.markdown().as_bytes())?))?;
+    store.finish()?;
     print!("{}", report.table());
-    println!("report: {}", a.out.join("report.md").display());
+    println!("report: {}", dir.join("report.md").display());
     Ok(())
 }

@@ -284,8 +284,10 @@ fn verify_smoke_writes_a_complete_report() {
     assert_eq!(partial.count(), 0);
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("| C4 |") && md.contains("## C7"), "{md}");
-    // --only runs a subset.
+    // --only runs a subset; into the same directory it is another sweep, which takes --force.
     let only = momlab(&["verify", "--profile", "smoke", "--only", "C4", "--out", out.to_str().unwrap()]);
+    assert_eq!(only.status.code(), Some(2));
+    let only = momlab(&["verify", "--profile", "smoke", "--only", "C4", "--out", out.to_str().unwrap(), "--force"]);
     assert!(only.status.success());
     let report: Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["claims"].as_array().unwrap().len(), 1);

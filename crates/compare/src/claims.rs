@@ -6,12 +6,12 @@ use crate::error::{Error, Result};
 use crate::registry::ClaimSpec;
 use crate::sweep::Sweep;
 use crate::verdict::{Verdict, log_log_slope};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use theory::{Assessment, Family, Predictions, Target};
 
 /// The outcome of one claim.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ClaimResult {
     pub id: String,
     pub source: String,
@@ -293,13 +293,14 @@ fn momentum_rule(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult> {
         let mut verdicts = Vec::new();
         for s in sweeps {
             let tuned = s.iterations(Family::Hb);
+            let spectrum = s.spectrum()?;
             let ratios: Vec<f64> = s
                 .batches
                 .iter()
                 .zip(&tuned)
                 .map(|(&b, t)| {
-                    let method = rule(&Predictions::new(&s.spectrum, b));
-                    let a = Assessment::new(&s.spectrum, &method, b, Target::default(), true);
+                    let method = rule(&Predictions::new(&spectrum, b));
+                    let a = Assessment::new(&spectrum, &method, b, Target::default(), true);
                     a.iterations_to_target.map_or(f64::INFINITY, |r| r as f64 / t)
                 })
                 .collect();

@@ -168,6 +168,7 @@ fn momentum_rule(id: &str, sweeps: &[&Sweep], spec: &ClaimSpec, measured: &Value
         let mut ratio = Panel::new(title(s), Axis::log("batch size B"), Axis::log("T_rule(B) / T_tuned(B)"));
         let mut beta = Panel::new(title(s), Axis::log("batch size B"), Axis::log("1 − β"));
         let tuned = s.family(Family::Hb);
+        let spectrum = s.spectrum()?;
         beta.series.push(Series::new(
             "tuned HB",
             family_color(Family::Hb),
@@ -177,7 +178,7 @@ fn momentum_rule(id: &str, sweeps: &[&Sweep], spec: &ClaimSpec, measured: &Value
         for (k, (name, rule)) in RULES.iter().enumerate() {
             let name = format!("rule {name}");
             let picks: Vec<(f64, theory::Method)> =
-                s.batches.iter().map(|&b| (b, rule(&Predictions::new(&s.spectrum, b)))).collect();
+                s.batches.iter().map(|&b| (b, rule(&Predictions::new(&spectrum, b)))).collect();
             // null (diverged) reads as NaN and is left out of the line.
             let measured_ratios = &measured[k]["spectra"][j]["ratios"];
             let ratios = s

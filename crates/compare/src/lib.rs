@@ -24,6 +24,7 @@ pub use registry::ClaimSpec;
 pub use report::Report;
 pub use verdict::Verdict;
 
+use serde::{Deserialize, Serialize};
 use sweep::{FAMILIES, KACZMARZ_FAMILIES, Problem, Sweep};
 
 /// The claims named in `only` (all when empty), in registry order; unknown ids are an error.
@@ -73,55 +74,127 @@ pub fn spectra(claims: &[ClaimSpec], profile: Profile) -> Vec<String> {
     spectra_for(claims, profile, Measures::Gaussian)
 }
 
-/// Number of cells `verify` computes: tuned cells, Monte-Carlo cells and training runs (a
-/// progress bar).
-pub fn work(claims: &[ClaimSpec], profile: Profile) -> Result<u64> {
-    let gaussian = spectra(claims, profile).len() * FAMILIES.len();
-    let kaczmarz = spectra_for(claims, profile, Measures::Kaczmarz).len() * KACZMARZ_FAMILIES.len();
-    let simulated = spectra(claims, profile).len() * KACZMARZ_FAMILIES.len() * profile.monte_carlo().batches.len();
-    let mut runs = 0;
-    for c in claims.iter().filter(|c| measures(c) == Measures::Network) {
-        runs += if c.id == "C10" { transfer::runs(c, profile)? } else { scaling::runs(c, profile)? };
-    }
-    Ok(((gaussian + kaczmarz) * profile.batches().len() + simulated) as u64 + runs)
+/// One independent cell of `verify`'s work; claims that share a spectrum share its cell.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Unit {
+    /// The tuned Gaussian sweep of one spectrum with its Monte-Carlo T(B) points (C2–C7).
+    Gaussian { spec: String },
+    /// The tuned randomized-Kaczmarz sweep of a generated `rows` x d system (C8).
+    Kaczmarz { spec: String, rows: usize, seed: u64 },
+    /// A claim that measures on its own: C1 (Monte Carlo), C9 and C10 (networks).
+    Claim { id: String },
 }
 
-/// The Kaczmarz sweeps of the C8-type claims (system shape and seed from each claim's protocol).
-fn kaczmarz_sweeps(
-    claims: &[ClaimSpec],
-    profile: Profile,
-    batches: &[f64],
-    cell_done: &(dyn Fn() + Sync),
-) -> Result<Vec<Sweep>> {
-    let mut out = Vec::new();
-    for c in claims.iter().filter(|c| measures(c) == Measures::Kaczmarz) {
-        let (rows_per_dim, seed) = (c.protocol("rows_per_dim")? as usize, c.protocol("seed")? as u64);
-        for s in profile.spectra(c) {
-            let rows = rows_per_dim * s.parse::<theory::Spectrum>()?.d();
-            out.push(Sweep::kaczmarz(s, rows, seed, batches, cell_done)?);
+impl Unit {
+    /// A short human-readable name, e.g. `gaussian power:d=50,a=1`.
+    pub fn label(&self) -> String {
+        match self {
+            Unit::Gaussian { spec } => format!("gaussian {spec}"),
+            Unit::Kaczmarz { spec, rows, seed } => format!("kaczmarz {spec} rows={rows} seed={seed}"),
+            Unit::Claim { id } => format!("claim {id}"),
         }
     }
-    Ok(out)
+
+    /// The number of progress ticks [`measure`] makes on this cell: tuned cells, Monte-Carlo
+    /// cells and training runs (1 for a claim that does not tick).
+    pub fn work(&self, claims: &[ClaimSpec], profile: Profile) -> Result<u64> {
+        let batches = profile.batches().len();
+        Ok(match self {
+            Unit::Gaussian { .. } => {
+                (FAMILIES.len() * batches + KACZMARZ_FAMILIES.len() * profile.monte_carlo().batches.len()) as u64
+            }
+            Unit::Kaczmarz { .. } => (KACZMARZ_FAMILIES.len() * batches) as u64,
+            Unit::Claim { id } => match claim(claims, id)? {
+                c if c.id == "C10" => transfer::runs(c, profile)?,
+                c if measures(c) == Measures::Network => scaling::runs(c, profile)?,
+                _ => 1,
+            },
+        })
+    }
 }
 
-/// Runs the claims: one sweep per distinct spectrum (cells in parallel) with its Monte-Carlo
-/// points, the networks of network claims on `training`'s backend, then each check; with
-/// `figures`, each claim's figures are drawn into that directory.
-pub fn verify(
+/// What a [`Unit`] measured: a sweep, or a claim's whole result.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Measurement {
+    Sweep(Sweep),
+    Claim(ClaimResult),
+}
+
+fn claim<'a>(claims: &'a [ClaimSpec], id: &str) -> Result<&'a ClaimSpec> {
+    claims.iter().find(|c| c.id == id).ok_or_else(|| Error::Selection(format!("no claim '{id}' in this run")))
+}
+
+/// The cells of `claims` under `profile`: Gaussian sweeps, Kaczmarz sweeps (system shape and
+/// seed from each C8-type claim's protocol), then the claims that measure on their own.
+pub fn plan(claims: &[ClaimSpec], profile: Profile) -> Result<Vec<Unit>> {
+    let mut units: Vec<Unit> = spectra(claims, profile).into_iter().map(|spec| Unit::Gaussian { spec }).collect();
+    for c in claims.iter().filter(|c| measures(c) == Measures::Kaczmarz) {
+        let (rows_per_dim, seed) = (c.protocol_count("rows_per_dim")?, c.protocol("seed")? as u64);
+        for spec in profile.spectra(c) {
+            let unit = Unit::Kaczmarz { spec: spec.clone(), rows: rows_per_dim * spec.parse::<theory::Spectrum>()?.d(), seed };
+            if !units.contains(&unit) {
+                units.push(unit);
+            }
+        }
+    }
+    let alone = claims.iter().filter(|c| matches!(measures(c), Measures::Simulation | Measures::Network));
+    units.extend(alone.map(|c| Unit::Claim { id: c.id.clone() }));
+    Ok(units)
+}
+
+/// Measures one cell; `cell_done` ticks [`Unit::work`] times (tuned cells in parallel).
+pub fn measure(
+    unit: &Unit,
     claims: &[ClaimSpec],
     profile: Profile,
     training: scaling::Training,
-    figures: Option<&std::path::Path>,
     cell_done: &(dyn Fn() + Sync),
-) -> Result<Report> {
+) -> Result<Measurement> {
     let batches = profile.batches();
-    let mut sweeps = spectra(claims, profile)
-        .iter()
-        .map(|s| Sweep::run(s, &batches, profile.objective(), cell_done))
-        .collect::<Result<Vec<_>>>()?;
-    let plan = profile.monte_carlo();
-    sweeps.iter_mut().for_each(|s| s.simulate(&plan, cell_done));
-    sweeps.extend(kaczmarz_sweeps(claims, profile, &batches, cell_done)?);
+    Ok(match unit {
+        Unit::Gaussian { spec } => {
+            let mut sweep = Sweep::run(spec, &batches, profile.objective(), cell_done)?;
+            sweep.simulate(&profile.monte_carlo(), cell_done)?;
+            Measurement::Sweep(sweep)
+        }
+        Unit::Kaczmarz { spec, rows, seed } => Measurement::Sweep(Sweep::kaczmarz(spec, *rows, *seed, &batches, cell_done)?),
+        Unit::Claim { id } => {
+            let c = claim(claims, id)?;
+            Measurement::Claim(match measures(c) {
+                _ if c.id == "C10" => transfer::evaluate(c, profile, training, cell_done)?,
+                Measures::Network => scaling::evaluate(c, profile, training, cell_done)?,
+                _ => {
+                    let prefix = if profile == Profile::Smoke { "smoke_" } else { "" };
+                    let budget = exactness::Budget {
+                        runs: c.protocol_count(&format!("{prefix}runs"))?,
+                        steps: c.protocol_count(&format!("{prefix}steps"))?,
+                    };
+                    exactness::evaluate(c, &profile.spectra(c)[0], budget)?
+                }
+            })
+        }
+    })
+}
+
+/// The report from the measurements of [`plan`]'s cells (in its order): each claim's verdict
+/// from the sweeps of its spectra, or its own result; with `figures`, each claim's figures are
+/// drawn into that directory.
+pub fn judge(
+    claims: &[ClaimSpec],
+    profile: Profile,
+    measurements: Vec<Measurement>,
+    figures: Option<&std::path::Path>,
+) -> Result<Report> {
+    let mut sweeps = Vec::new();
+    let mut own = Vec::new();
+    for m in measurements {
+        match m {
+            Measurement::Sweep(s) => sweeps.push(s),
+            Measurement::Claim(r) => own.push(r),
+        }
+    }
     let results = claims
         .iter()
         .map(|c| {
@@ -134,23 +207,15 @@ pub fn verify(
                     .map(|s| {
                         let matches =
                             |w: &&Sweep| &w.spec == s && matches!(w.problem, Problem::Kaczmarz { .. }) == kaczmarz;
-                        sweeps.iter().find(matches).expect("swept above")
+                        sweeps.iter().find(matches).ok_or_else(|| missing(c, s))
                     })
-                    .collect(),
+                    .collect::<Result<_>>()?,
             };
-            let mut result = if c.id == "C10" {
-                transfer::evaluate(c, profile, training, cell_done)?
-            } else if measures(c) == Measures::Network {
-                scaling::evaluate(c, profile, training, cell_done)?
-            } else if measures(c) == Measures::Simulation {
-                let prefix = if profile == Profile::Smoke { "smoke_" } else { "" };
-                let budget = exactness::Budget {
-                    runs: c.protocol(&format!("{prefix}runs"))? as usize,
-                    steps: c.protocol(&format!("{prefix}steps"))? as usize,
-                };
-                exactness::evaluate(c, &profile.spectra(c)[0], budget)?
-            } else {
-                claims::evaluate(c, &mine)?
+            let mut result = match measures(c) {
+                Measures::Simulation | Measures::Network => {
+                    own.iter().find(|r| r.id == c.id).cloned().ok_or_else(|| missing(c, "its own cell"))?
+                }
+                _ => claims::evaluate(c, &mine)?,
             };
             if let Some(dir) = figures {
                 result.figures = figures::draw(c, &result, &mine, dir)?;
@@ -158,5 +223,9 @@ pub fn verify(
             Ok(result)
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(Report { profile, batches, claims: results, sweeps })
+    Ok(Report { profile, batches: profile.batches(), claims: results, sweeps })
+}
+
+fn missing(c: &ClaimSpec, what: &str) -> Error {
+    Error::Selection(format!("claim {} lacks the measurement of {what}", c.id))
 }

@@ -7,7 +7,7 @@
 //! interpolated log-linearly between checkpoints.
 
 use crate::sweep::Point;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sim::{Checkpoint, EnsembleConfig, GaussianRegression, Sampler, ensemble};
 use theory::{Family, Spectrum, Target};
 
@@ -15,7 +15,7 @@ use theory::{Family, Spectrum, Target};
 const CHECKPOINTS: usize = 81;
 
 /// One simulated T(B).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SimulatedT {
     pub family: Family,
     pub batch: f64,

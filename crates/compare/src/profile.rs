@@ -3,10 +3,10 @@
 
 use crate::error::{Error, Result};
 use crate::registry::ClaimSpec;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use theory::Objective;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Profile {
     /// Small spectra, batches 4^k: the end-to-end test (seconds).

@@ -193,7 +193,7 @@ pub fn runs(spec: &ClaimSpec, profile: Profile) -> Result<u64> {
 }
 
 /// Where the networks of a claim train.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Training {
     pub backend: Backend,
     pub precision: Precision,

@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::montecarlo::{SimulatedT, simulated_t};
 use crate::profile::MonteCarlo;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use theory::finite_sum::{FiniteSum, Sampling};
 use theory::phase::saturation_batch;
 use theory::{Family, Method, PhaseOptions, Spectrum, SpectrumSummary, Target, phase_with_progress, tune_finite_sum};
@@ -23,7 +23,7 @@ pub const FAMILIES: [Family; 4] = [Family::Sgd, Family::Hb, Family::Nag, Family:
 pub const KACZMARZ_FAMILIES: [Family; 2] = [Family::Sgd, Family::Hb];
 
 /// The problem a sweep is measured on.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Problem {
     /// Streaming regression with Gaussian covariates of covariance H (exact O(d) recursion).
@@ -33,7 +33,7 @@ pub enum Problem {
 }
 
 /// One tuned (method, B) cell.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Point {
     pub batch: f64,
     pub method: Method,
@@ -44,12 +44,10 @@ pub struct Point {
 }
 
 /// The measurements on one spectrum.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Sweep {
     pub spec: String,
     pub problem: Problem,
-    #[serde(skip)]
-    pub spectrum: Spectrum,
     pub summary: SpectrumSummary,
     pub batches: Vec<f64>,
     pub points: Vec<(Family, Vec<Point>)>,
@@ -87,7 +85,6 @@ impl Sweep {
             spec: spec.into(),
             problem: Problem::Gaussian,
             summary: spectrum.summary(),
-            spectrum,
             batches: batches.to_vec(),
             points,
             simulated: Vec::new(),
@@ -104,8 +101,7 @@ impl Sweep {
         batches: &[f64],
         cell_done: &(dyn Fn() + Sync),
     ) -> Result<Sweep> {
-        let a = FiniteSum::random_system(rows, &spec.parse()?, seed)?;
-        let sum = FiniteSum::kaczmarz(&a)?;
+        let sum = kaczmarz_sum(spec, rows, seed)?;
         let spectrum = sum.spectrum()?;
         let cells: Vec<(Family, f64)> =
             KACZMARZ_FAMILIES.iter().flat_map(|&f| batches.iter().map(move |&b| (f, b))).collect();
@@ -125,7 +121,6 @@ impl Sweep {
             spec: spec.into(),
             problem: Problem::Kaczmarz { rows, seed },
             summary: spectrum.summary(),
-            spectrum,
             batches: batches.to_vec(),
             points,
             simulated: Vec::new(),
@@ -134,7 +129,8 @@ impl Sweep {
 
     /// Simulates T(B) of SGD and HB at the grid batches in `plan` whose cost runs x T x d stays
     /// within the plan's budget (Gaussian sweeps; `montecarlo`); `cell_done` ticks per cell.
-    pub fn simulate(&mut self, plan: &MonteCarlo, cell_done: &(dyn Fn() + Sync)) {
+    pub fn simulate(&mut self, plan: &MonteCarlo, cell_done: &(dyn Fn() + Sync)) -> Result<()> {
+        let spectrum = self.spectrum()?;
         for family in KACZMARZ_FAMILIES {
             for point in self.family(family).to_vec() {
                 if !plan.batches.contains(&point.batch) {
@@ -144,11 +140,21 @@ impl Sweep {
                     point.iterations.filter(|t| plan.runs as f64 * t * self.summary.d as f64 <= plan.budget);
                 if let Some(exact) = affordable {
                     let seed = plan.seed + self.simulated.len() as u64;
-                    self.simulated.push(simulated_t(&self.spectrum, family, &point, exact, plan.runs, seed));
+                    self.simulated.push(simulated_t(&spectrum, family, &point, exact, plan.runs, seed));
                 }
                 cell_done();
             }
         }
+        Ok(())
+    }
+
+    /// The spectrum measured on: the parsed `spec` (Gaussian), or that of the generated system's
+    /// A^T A / |A|_F^2 (Kaczmarz; regenerated from its seed, bit for bit).
+    pub fn spectrum(&self) -> Result<Spectrum> {
+        Ok(match self.problem {
+            Problem::Gaussian => self.spec.parse()?,
+            Problem::Kaczmarz { rows, seed } => kaczmarz_sum(&self.spec, rows, seed)?.spectrum()?,
+        })
     }
 
     /// The tuned points of one family, in batch order.
@@ -179,4 +185,9 @@ impl Sweep {
     pub fn kappa(&self) -> f64 {
         self.summary.kappa
     }
+}
+
+/// The Kaczmarz finite sum of a generated `rows` x d system whose A^T A has spectrum `spec`.
+fn kaczmarz_sum(spec: &str, rows: usize, seed: u64) -> Result<FiniteSum> {
+    Ok(FiniteSum::kaczmarz(&FiniteSum::random_system(rows, &spec.parse()?, seed)?)?)
 }

@@ -11,7 +11,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A Burn execution backend.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
     /// Burn's pure-Rust CPU backend.
@@ -69,7 +69,7 @@ impl FromStr for Backend {
 }
 
 /// The float precision of every tensor created on a device.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Precision {
     /// 32-bit floats (what GPUs run fast).

@@ -7,10 +7,10 @@ use crate::method::Method;
 use crate::rate::{Rate, rate};
 use crate::spectrum::Spectrum;
 use crate::tune::Target;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Rate and iteration counts of one configuration; every count is None when diverged.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Assessment {
     /// Per-step contraction of E[loss].
     pub rate: f64,

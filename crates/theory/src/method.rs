@@ -22,7 +22,7 @@
 
 use crate::error::{Result, require_positive};
 use crate::invalid;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The Kidambi et al. (2018) ASGD constant (0.7 in their reference implementation).
 const ASGD_C: f64 = 0.7;
@@ -75,7 +75,7 @@ impl Template {
 }
 
 /// The method families the project compares.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Family {
     /// Plain mini-batch SGD.
@@ -126,7 +126,7 @@ impl std::str::FromStr for Family {
 }
 
 /// A method with its hyperparameters. [`Method::template`] is the single definition of each.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum Method {
     /// SGD: one state; M = [1], c = [lr], a = [1].

@@ -10,10 +10,10 @@ use crate::method::{Family, Method};
 use crate::spectrum::Spectrum;
 use crate::tune::{Objective, Target, tune};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One cell of the diagram.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PhaseRow {
     pub family: Family,
     pub batch: f64,
@@ -26,7 +26,7 @@ pub struct PhaseRow {
 }
 
 /// Saturation batch of one method.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Saturation {
     pub family: Family,
     /// None when B T(B) never doubles on the grid.
@@ -34,7 +34,7 @@ pub struct Saturation {
 }
 
 /// How the diagram is computed.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PhaseOptions {
     /// What the tuning minimises; T(B) follows it (asymptotic for `rate`, exact for `target`).
     pub objective: Objective,
@@ -52,7 +52,7 @@ impl Default for PhaseOptions {
 }
 
 /// The whole diagram.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PhaseDiagram {
     pub options: PhaseOptions,
     pub rows: Vec<PhaseRow>,
@@ -73,7 +73,21 @@ pub fn phase_with_progress(
     options: PhaseOptions,
     cell_done: &(dyn Fn() + Sync),
 ) -> Result<PhaseDiagram> {
-    let PhaseOptions { objective, target, exact } = options;
+    let cells = grid(families, batches)?;
+    let rows = cells
+        .par_iter()
+        .map(|&(family, batch)| {
+            let row = phase_cell(spectrum, family, batch, options);
+            cell_done();
+            row
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(assemble(families, batches, options, rows))
+}
+
+/// The (family, batch) cells of a diagram, families outermost; an error unless there is at
+/// least one of each and the batches are >= 1 and strictly increasing.
+pub fn grid(families: &[Family], batches: &[f64]) -> Result<Vec<(Family, f64)>> {
     if batches.is_empty() || families.is_empty() {
         return Err(invalid!("phase needs at least one method and one batch size"));
     }
@@ -83,28 +97,23 @@ pub fn phase_with_progress(
     if batches.windows(2).any(|w| w[0] >= w[1]) {
         return Err(invalid!("batch sizes must be strictly increasing"));
     }
-    let cells: Vec<(Family, f64)> = families.iter().flat_map(|&f| batches.iter().map(move |&b| (f, b))).collect();
-    let rows = cells
-        .par_iter()
-        .map(|&(family, batch)| {
-            let tuned = tune(spectrum, family, batch, objective, target)?;
-            let assessment =
-                Assessment::new(spectrum, &tuned.method, batch, target, exact || objective == Objective::Target);
-            let iterations = match objective {
-                Objective::Rate => assessment.iterations_asymptotic,
-                Objective::Target => assessment.iterations_to_target.map(|t| t as f64),
-            };
-            cell_done();
-            Ok(PhaseRow {
-                family,
-                batch,
-                method: tuned.method,
-                assessment,
-                iterations,
-                compute: iterations.map(|t| t * batch),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    Ok(families.iter().flat_map(|&f| batches.iter().map(move |&b| (f, b))).collect())
+}
+
+/// One cell: `family` tuned at `batch` for the objective, assessed, and T(B) and B T(B).
+pub fn phase_cell(spectrum: &Spectrum, family: Family, batch: f64, options: PhaseOptions) -> Result<PhaseRow> {
+    let PhaseOptions { objective, target, exact } = options;
+    let tuned = tune(spectrum, family, batch, objective, target)?;
+    let assessment = Assessment::new(spectrum, &tuned.method, batch, target, exact || objective == Objective::Target);
+    let iterations = match objective {
+        Objective::Rate => assessment.iterations_asymptotic,
+        Objective::Target => assessment.iterations_to_target.map(|t| t as f64),
+    };
+    Ok(PhaseRow { family, batch, method: tuned.method, assessment, iterations, compute: iterations.map(|t| t * batch) })
+}
+
+/// The diagram from its rows (in [`grid`] order): each family's saturation batch.
+pub fn assemble(families: &[Family], batches: &[f64], options: PhaseOptions, rows: Vec<PhaseRow>) -> PhaseDiagram {
     let saturation = families
         .iter()
         .map(|&family| {
@@ -113,7 +122,7 @@ pub fn phase_with_progress(
             Saturation { family, batch: saturation_batch(batches, &compute) }
         })
         .collect();
-    Ok(PhaseDiagram { options, rows, saturation })
+    PhaseDiagram { options, rows, saturation }
 }
 
 /// The B where `compute` first reaches twice `compute[0]`, interpolated linearly in

@@ -6,7 +6,7 @@ use crate::invalid;
 use nalgebra::{DMatrix, SymmetricEigen};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// Eigenvalues of a positive semi-definite Hessian, sorted in decreasing order, all > 0.
@@ -21,7 +21,7 @@ pub struct Spectrum {
 }
 
 /// The numbers `momlab spectrum` prints (THEORY.md §5).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SpectrumSummary {
     /// Number of positive eigenvalues.
     pub d: usize,

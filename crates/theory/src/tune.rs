@@ -16,11 +16,11 @@ use crate::rate::{Rate, rate, rate_near};
 use crate::spectrum::Spectrum;
 use argmin::core::{CostFunction, Executor};
 use argmin::solver::brent::BrentOpt;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 
 /// What "best" means.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Objective {
     /// Minimise the asymptotic rate rho.
@@ -30,7 +30,7 @@ pub enum Objective {
 }
 
 /// The target and the step budget used for T(eps).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Target {
     /// Relative loss reduction eps: T(eps) is the first t with E[loss_t] <= eps E[loss_0].
     pub eps: f64,

@@ -9,9 +9,11 @@ test:
 verify profile="quick":
     cargo run --release -- verify --profile {{profile}}
 
-# Regenerates figures/ (figures, report.md, report.json) from the full profile.
+# Regenerates figures/ (figures, report.md, report.json) from the full profile (the sweep's
+# cells stay in results/verify-full, so an interrupted run resumes).
 figures:
-    cargo run --release -- verify --profile full --out figures
+    cargo run --release -- verify --profile full --out results/verify-full
+    cp results/verify-full/report.md results/verify-full/report.json results/verify-full/C*-*.png results/verify-full/C*-*.svg figures/
 
 # One claim's figures from the full profile, e.g. `just fig C3`, copied into figures/.
 fig NAME:

@@ -108,7 +108,10 @@ impl Unit {
             Unit::Claim { id } => match claim(claims, id)? {
                 c if c.id == "C10" => transfer::runs(c, profile)?,
                 c if measures(c) == Measures::Network => scaling::runs(c, profile)?,
-                _ => 1,
+                c => {
+                    exactness_budget(c, profile)?;
+                    1
+                }
             },
         })
     }
@@ -120,6 +123,16 @@ impl Unit {
 pub enum Measurement {
     Sweep(Sweep),
     Claim(ClaimResult),
+}
+
+/// C1's Monte-Carlo budget under `profile` (its `[protocol]` runs and steps, `smoke_` ones for
+/// the smoke profile).
+fn exactness_budget(c: &ClaimSpec, profile: Profile) -> Result<exactness::Budget> {
+    let prefix = if profile == Profile::Smoke { "smoke_" } else { "" };
+    Ok(exactness::Budget {
+        runs: c.protocol_count(&format!("{prefix}runs"))?,
+        steps: c.protocol_count(&format!("{prefix}steps"))?,
+    })
 }
 
 fn claim<'a>(claims: &'a [ClaimSpec], id: &str) -> Result<&'a ClaimSpec> {
@@ -165,14 +178,7 @@ pub fn measure(
             Measurement::Claim(match measures(c) {
                 _ if c.id == "C10" => transfer::evaluate(c, profile, training, cell_done)?,
                 Measures::Network => scaling::evaluate(c, profile, training, cell_done)?,
-                _ => {
-                    let prefix = if profile == Profile::Smoke { "smoke_" } else { "" };
-                    let budget = exactness::Budget {
-                        runs: c.protocol_count(&format!("{prefix}runs"))?,
-                        steps: c.protocol_count(&format!("{prefix}steps"))?,
-                    };
-                    exactness::evaluate(c, &profile.spectra(c)[0], budget)?
-                }
+                _ => exactness::evaluate(c, &profile.spectra(c)[0], exactness_budget(c, profile)?)?,
             })
         }
     })

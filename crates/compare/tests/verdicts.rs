@@ -67,7 +67,7 @@ fn synthetic(spec: &str, saturation: [f64; 4]) -> Sweep {
         })
         .collect();
     let summary = spectrum.summary();
-    Sweep { spec: spec.into(), problem: Problem::Gaussian, summary, spectrum, batches, points, simulated: Vec::new() }
+    Sweep { spec: spec.into(), problem: Problem::Gaussian, summary, batches, points, simulated: Vec::new() }
 }
 
 fn claim(id: &str, tolerance: &[(&str, f64)]) -> ClaimSpec {

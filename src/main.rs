@@ -22,10 +22,10 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
     /// No progress bar, no warnings, no shard summary: only results and errors.
-    #[arg(long, global = true, conflicts_with = "verbose")]
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
     /// Log each cell of a sweep (start, skip, time taken) on stderr instead of the progress bar.
-    #[arg(long, global = true)]
+    #[arg(short, long, global = true)]
     verbose: bool,
     /// Worker threads (default: one per core); results do not depend on it.
     #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..))]

@@ -140,7 +140,7 @@ pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
         options,
     };
     let labels: Vec<String> = cells.iter().map(|(f, b)| format!("{f} B={b}")).collect();
-    let mut store = Store::open(out, "phase", serde_json::to_value(config)?, None, &labels, a.sweep.force)?;
+    let mut store = Store::open(out, "phase", serde_json::to_value(config)?, BTreeMap::new(), &labels, a.sweep.force)?;
     let ran = store.run(a.sweep, &vec![1; cells.len()], verbosity, |p, _| {
         Ok(phase_cell(&spectrum, cells[p].0, cells[p].1, options)?)
     })?;

@@ -1,10 +1,11 @@
 //! Sweeps that scale out and survive. A long command is a list of independent cells; each
 //! finished cell is written atomically (temporary file, then rename) to `DIR/cells/<key>.json`,
-//! and `DIR/manifest.json` holds the full configuration, its SHA-256, the seed, the git commit,
+//! and `DIR/manifest.json` holds the full configuration, its SHA-256, the seeds, the git commit,
 //! crate versions and the start/end times.
 //!
-//! - Resume: re-running the same command skips the cells already in `DIR/cells`; `--force`
-//!   recomputes them (and replaces a directory that holds a sweep of another configuration).
+//! - Resume: re-running the same command with the same build skips the cells already in
+//!   `DIR/cells`; `--force` recomputes them (and replaces a directory that holds a sweep of
+//!   another configuration or of another build).
 //! - Sharding: `--shard i/n` computes only the cells at positions p with p mod n = i - 1, so n
 //!   processes (a Slurm array, GNU parallel) share one sweep; `momlab merge DIR`, or the next
 //!   unsharded run of the command, combines the cells into the command's outputs.
@@ -84,10 +85,13 @@ pub struct Manifest {
     pub config: Value,
     /// SHA-256 of the command, the config and the cell keys (compact JSON, keys sorted).
     pub config_hash: String,
-    /// The master seed, where the command has one.
-    pub seed: Option<u64>,
+    /// Every seed the cells draw from, by name (empty where nothing is random).
+    pub seeds: BTreeMap<String, u64>,
     /// The cells, by key (file `cells/<key>.json`), in sweep order.
     pub cells: Vec<String>,
+    /// SHA-256 of the momlab binary that computes the cells: a sweep resumes only with the same
+    /// build (all shards must run one binary).
+    pub build: String,
     /// The commit the binary was built from, when built from a git checkout.
     pub git_commit: Option<String>,
     /// Versions of the compiler and the crates the numbers depend on.
@@ -163,32 +167,43 @@ impl Store {
     /// Opens `dir` for a sweep of `command` over cells named by `labels`: creates the directory and
     /// its manifest, or checks that the manifest there is of the same configuration. Nothing is
     /// written unless the configuration matches (or `force` replaces the old sweep).
-    pub fn open(dir: &Path, command: &str, config: Value, seed: Option<u64>, labels: &[String], force: bool) -> Result<Store> {
+    pub fn open(
+        dir: &Path,
+        command: &str,
+        config: Value,
+        seeds: BTreeMap<String, u64>,
+        labels: &[String],
+        force: bool,
+    ) -> Result<Store> {
         let cells: Vec<String> = labels.iter().enumerate().map(|(i, l)| key(i, labels.len(), l)).collect();
         let identity = json!({ "command": command, "config": config, "cells": cells });
         let hash = sha256(&serde_json::to_vec(&identity)?);
         let path = dir.join("manifest.json");
+        let build = build()?;
         if path.exists() {
             let old = read_manifest(dir)?;
-            if old.config_hash == hash {
-                if old.git_commit != git_commit() {
-                    tracing::warn!(
-                        "resuming a sweep started by commit {} with commit {}",
-                        old.git_commit.as_deref().unwrap_or("unknown"),
-                        git_commit().as_deref().unwrap_or("unknown")
-                    );
-                }
+            let (same_config, same_build) = (old.config_hash == hash, old.build == build);
+            if same_config && same_build {
                 std::fs::create_dir_all(dir.join("cells"))
                     .with_context(|| format!("cannot create {}", dir.join("cells").display()))?;
                 return Ok(Store { dir: dir.into(), manifest: old });
             }
-            if !force {
+            if !force && !same_config {
                 bail!(
                     "{} holds a different {} sweep (config {} here, {} asked); pass --force to replace it or choose another output directory",
                     dir.display(),
                     old.command,
                     &old.config_hash[..12],
                     &hash[..12]
+                );
+            }
+            if !force {
+                bail!(
+                    "{} holds cells computed by another build of momlab (binary {}, commit {}); pass --force to recompute them with this build (binary {}) or choose another output directory",
+                    dir.display(),
+                    &old.build[..12],
+                    old.git_commit.as_deref().unwrap_or("unknown"),
+                    &build[..12]
                 );
             }
             tracing::warn!("--force: replacing the {} sweep in {}", old.command, dir.display());
@@ -202,8 +217,9 @@ impl Store {
             command: command.into(),
             config,
             config_hash: hash,
-            seed,
+            seeds,
             cells,
+            build,
             git_commit: git_commit(),
             versions: versions(),
             started: now(),
@@ -254,7 +270,7 @@ impl Store {
         for &p in &done {
             tracing::info!("cell {} already finished: skipped", self.manifest.cells[p]);
         }
-        for (k, &p) in todo.iter().enumerate() {
+        let computed = todo.iter().enumerate().try_for_each(|(k, &p)| {
             let name = &self.manifest.cells[p];
             tracing::info!("cell {name}: computing");
             let start = std::time::Instant::now();
@@ -264,9 +280,11 @@ impl Store {
             bar.set_position(finished_weight);
             bar.set_message(message(done.len() + k + 1));
             tracing::info!("cell {name}: done in {:.2} s", start.elapsed().as_secs_f64());
-        }
+            Ok(())
+        });
+        // Cleared on failure too, so that the error line stands alone.
         bar.finish_and_clear();
-        Ok(Ran { computed: todo.len(), skipped: done.len() })
+        computed.map(|()| Ran { computed: todo.len(), skipped: done.len() })
     }
 
     /// The positions of the cells not finished yet.
@@ -334,6 +352,12 @@ fn read_manifest(dir: &Path) -> Result<Manifest> {
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("{} is not a sweep directory: cannot read {}", dir.display(), path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("{} is not a momlab sweep manifest", path.display()))
+}
+
+/// SHA-256 of the running executable.
+fn build() -> Result<String> {
+    let exe = std::env::current_exe().context("cannot locate the momlab executable")?;
+    Ok(sha256(&std::fs::read(&exe).with_context(|| format!("cannot read {}", exe.display()))?))
 }
 
 fn git_commit() -> Option<String> {

@@ -9,6 +9,7 @@ use anyhow::Result;
 use compare::scaling::Training;
 use compare::{ClaimSpec, Measurement, Profile, registry};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -54,7 +55,7 @@ pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
     let labels: Vec<String> = units.iter().map(compare::Unit::label).collect();
     let out = a.out.unwrap_or_else(|| PathBuf::from(format!("results/verify-{}", a.profile)));
     let config = serde_json::to_value(Config { profile, training, claims: claims.clone() })?;
-    let mut store = Store::open(&out, "verify", config, None, &labels, a.sweep.force)?;
+    let mut store = Store::open(&out, "verify", config, seeds(&claims, profile), &labels, a.sweep.force)?;
     let ran = store.run(a.sweep, &weights, verbosity, |p, tick| {
         Ok(compare::measure(&units[p], &claims, profile, training, tick)?)
     })?;
@@ -65,6 +66,18 @@ pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
         }
         None => merge(&mut store),
     }
+}
+
+/// The seeds of the sweep: the Monte-Carlo T(B) points' and every `*seed` of the claims'
+/// protocols (training seeds are 0..count of each claim's `*_seeds`).
+fn seeds(claims: &[ClaimSpec], profile: Profile) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::from([("monte_carlo".to_string(), profile.monte_carlo().seed)]);
+    for c in claims {
+        for (name, value) in c.protocol.iter().filter(|(name, _)| name.ends_with("seed")) {
+            out.insert(format!("{}.{name}", c.id), *value as u64);
+        }
+    }
+    out
 }
 
 /// Judges the claims from the finished cells and writes the report and figures.

@@ -87,6 +87,11 @@ fn every_bad_input_exits_2_with_one_line_and_leaves_nothing_behind() {
     let prepared = |args: Vec<String>| assert!(momlab_in(cwd, &args).status.success(), "{args:?}");
     prepared(phase("power:d=20,a=1", "--out sweeps/incomplete --shard 1/3 --quiet"));
     prepared(phase("power:d=20,a=1", "--out sweeps/finished --quiet"));
+    prepared(phase("power:d=20,a=1", "--out sweeps/rebuilt --quiet"));
+    let rebuilt = cwd.join("sweeps/rebuilt/manifest.json");
+    let text = std::fs::read_to_string(&rebuilt).unwrap();
+    let build = serde_json::from_str::<serde_json::Value>(&text).unwrap()["build"].as_str().unwrap().to_string();
+    std::fs::write(&rebuilt, text.replace(&build, &"0".repeat(64))).unwrap();
 
     let hb = |extra: &str| words(&format!("predict --spectrum power:d=5,a=1 --method hb --batch 4 {extra}"));
     let simulate = |extra: &str| words(&format!("simulate --spectrum power:d=5,a=1 --method sgd --lr 0.1 --steps 10 {extra}"));
@@ -129,6 +134,7 @@ fn every_bad_input_exits_2_with_one_line_and_leaves_nothing_behind() {
         (phase("power:d=5,a=1", "--shard 1/2"), "add --out DIR"),
         (phase("power:d=5,a=1", &format!("--out {regular_file}/sweep")), "cannot create"),
         (phase("power:d=5,a=1", "--out sweeps/finished"), "holds a different phase sweep"),
+        (phase("power:d=20,a=1", "--out sweeps/rebuilt"), "computed by another build of momlab (binary 000000000000"),
         (phase("power:d=20,a=1", "--out sweeps/x --csv x.csv"), "cannot be used with"),
         // Simulation on Gaussian regression and finite systems.
         (simulate("--batch inf"), "finite --batch"),

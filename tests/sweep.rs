@@ -74,6 +74,9 @@ fn three_sharded_processes_merge_to_the_unsharded_verify() {
     assert_eq!(m["cells"].as_array().unwrap().len(), 8, "{m}");
     assert!(m["versions"]["rustc"].as_str().unwrap().starts_with("rustc") && m["versions"]["burn"].is_string());
     assert!(m["started"].is_string() && m["finished"].is_string() && m.get("git_commit").is_some());
+    assert_eq!(m["build"].as_str().unwrap().len(), 64);
+    assert_eq!(m["seeds"]["C1.seed"], 2024);
+    assert_eq!(m["seeds"]["monte_carlo"], 7);
     assert_eq!(m["config"]["claims"].as_array().unwrap().len(), 6);
 
     let shards: Vec<_> = (1..=3)

@@ -140,17 +140,9 @@ pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
         options,
     };
     let labels: Vec<String> = cells.iter().map(|(f, b)| format!("{f} B={b}")).collect();
-    let mut store = Store::open(out, "phase", serde_json::to_value(config)?, BTreeMap::new(), &labels, a.sweep.force)?;
-    let ran = store.run(a.sweep, &vec![1; cells.len()], verbosity, |p, _| {
-        Ok(phase_cell(&spectrum, cells[p].0, cells[p].1, options)?)
-    })?;
-    match a.sweep.shard {
-        Some(shard) => {
-            store.report_shard(shard, &ran, verbosity);
-            Ok(())
-        }
-        None => merge(&mut store),
-    }
+    let store = Store::open(out, "phase", serde_json::to_value(config)?, BTreeMap::new(), &labels, a.sweep.force)?;
+    let compute = |p: usize, _: &(dyn Fn() + Sync)| Ok(phase_cell(&spectrum, cells[p].0, cells[p].1, options)?);
+    store.run(a.sweep, &vec![1; cells.len()], verbosity, compute, merge)
 }
 
 /// The diagram from the finished cells: DIR/phase.csv, DIR/phase.json and the table.

@@ -108,10 +108,10 @@ pub struct Store {
     pub manifest: Manifest,
 }
 
-/// What one invocation did.
-pub struct Ran {
-    pub computed: usize,
-    pub skipped: usize,
+/// What one shard's invocation did.
+struct Ran {
+    computed: usize,
+    skipped: usize,
 }
 
 fn now() -> String {
@@ -250,14 +250,16 @@ impl Store {
     /// Computes this shard's cells (all cells without a shard) that are not finished yet, or all of
     /// them with `force`; `compute(position, tick)` computes one cell and calls `tick` as it
     /// goes. `weights[p]` is the number of ticks cell p makes: the progress bar counts ticks,
-    /// cells done / total in its message.
+    /// cells done / total in its message. Then, without a shard, `merge` writes the command's
+    /// outputs; a shard reports what is left instead.
     pub fn run<T: Serialize>(
-        &self,
+        mut self,
         sweep: SweepArgs,
         weights: &[u64],
         verbosity: Verbosity,
         compute: impl Fn(usize, &(dyn Fn() + Sync)) -> Result<T>,
-    ) -> Result<Ran> {
+        merge: fn(&mut Store) -> Result<()>,
+    ) -> Result<()> {
         let total = self.manifest.cells.len();
         let mine: Vec<usize> = (0..total).filter(|&p| sweep.shard.is_none_or(|s| s.owns(p))).collect();
         let (todo, done): (Vec<usize>, Vec<usize>) =
@@ -270,7 +272,7 @@ impl Store {
         for &p in &done {
             tracing::info!("cell {} already finished: skipped", self.manifest.cells[p]);
         }
-        let computed = todo.iter().enumerate().try_for_each(|(k, &p)| {
+        let computed: Result<()> = todo.iter().enumerate().try_for_each(|(k, &p)| {
             let name = &self.manifest.cells[p];
             tracing::info!("cell {name}: computing");
             let start = std::time::Instant::now();
@@ -284,7 +286,14 @@ impl Store {
         });
         // Cleared on failure too, so that the error line stands alone.
         bar.finish_and_clear();
-        computed.map(|()| Ran { computed: todo.len(), skipped: done.len() })
+        computed?;
+        match sweep.shard {
+            Some(shard) => {
+                self.report_shard(shard, Ran { computed: todo.len(), skipped: done.len() }, verbosity);
+                Ok(())
+            }
+            None => merge(&mut self),
+        }
     }
 
     /// The positions of the cells not finished yet.
@@ -333,7 +342,7 @@ impl Store {
     }
 
     /// One line on stderr after a shard's run (nothing under --quiet).
-    pub fn report_shard(&self, shard: Shard, ran: &Ran, verbosity: Verbosity) {
+    fn report_shard(&self, shard: Shard, ran: Ran, verbosity: Verbosity) {
         if verbosity != Verbosity::Quiet {
             let left = self.missing().len();
             eprintln!(

@@ -55,17 +55,9 @@ pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
     let labels: Vec<String> = units.iter().map(compare::Unit::label).collect();
     let out = a.out.unwrap_or_else(|| PathBuf::from(format!("results/verify-{}", a.profile)));
     let config = serde_json::to_value(Config { profile, training, claims: claims.clone() })?;
-    let mut store = Store::open(&out, "verify", config, seeds(&claims, profile), &labels, a.sweep.force)?;
-    let ran = store.run(a.sweep, &weights, verbosity, |p, tick| {
-        Ok(compare::measure(&units[p], &claims, profile, training, tick)?)
-    })?;
-    match a.sweep.shard {
-        Some(shard) => {
-            store.report_shard(shard, &ran, verbosity);
-            Ok(())
-        }
-        None => merge(&mut store),
-    }
+    let store = Store::open(&out, "verify", config, seeds(&claims, profile), &labels, a.sweep.force)?;
+    let compute = |p: usize, tick: &(dyn Fn() + Sync)| Ok(compare::measure(&units[p], &claims, profile, training, tick)?);
+    store.run(a.sweep, &weights, verbosity, compute, merge)
 }
 
 /// The seeds of the sweep: the Monte-Carlo T(B) points' and every `*seed` of the claims'

@@ -12,15 +12,12 @@ use nn::{Backend, Precision, Task};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-use crate::train::TaskArg;
+use crate::train::{TaskArg, TaskChoice};
 
 #[derive(clap::Args)]
 pub struct Args {
-    #[arg(long, value_enum)]
-    task: TaskArg,
-    /// The seed of the task's data and initial model.
-    #[arg(long, default_value_t = 0)]
-    task_seed: u64,
+    #[command(flatten)]
+    task: TaskChoice,
     /// Estimate at the task's initial parameters.
     #[arg(long, conflicts_with = "checkpoint", required_unless_present = "checkpoint")]
     at_init: bool,
@@ -65,8 +62,8 @@ pub fn run(a: Args) -> Result<()> {
         bail!("curvature estimates use finite differences in f64: use --backend flex or ndarray");
     }
     let saved = a.checkpoint.as_deref().map(load).transpose()?;
-    let seed = a.task_seed;
-    let c = match a.task {
+    let seed = a.task.task_seed;
+    let c = match a.task.task {
         TaskArg::MatrixSensing => {
             estimate(&MatrixSensing::new(MatrixSensingConfig { seed, ..Default::default() })?, &a, backend, saved)?
         }
@@ -94,7 +91,7 @@ fn estimate<T: Task>(task: &T, a: &Args, backend: Backend, saved: Option<Saved>)
         None => task.init(&device),
         Some(s) => {
             if s.task != task.name() || s.task_config != task.config() {
-                bail!("the checkpoint is for task {} with other settings, not {} (task seed {})", s.task, task.name(), a.task_seed);
+                bail!("the checkpoint is for task {} with other settings, not {} (task seed {})", s.task, task.name(), a.task.task_seed);
             }
             if s.params.iter().any(|w| !w.is_finite()) {
                 bail!("the checkpoint holds non-finite parameters");

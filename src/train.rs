@@ -22,13 +22,21 @@ pub enum TaskArg {
     Diabetes,
 }
 
+/// `--task` and `--task-seed`: which network task, generated from which seed (`train` and
+/// `curvature`).
 #[derive(clap::Args)]
-pub struct Args {
+pub struct TaskChoice {
     #[arg(long, value_enum)]
-    task: TaskArg,
+    pub task: TaskArg,
     /// The seed of the task's data and initial model.
     #[arg(long, default_value_t = 0)]
-    task_seed: u64,
+    pub task_seed: u64,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    task: TaskChoice,
     /// matrix_sensing only: the initial U has N(0, s^2) entries [default: 0.5].
     #[arg(long, value_parser = args::number)]
     init_scale: Option<f64>,
@@ -89,13 +97,13 @@ pub fn run(a: Args) -> Result<()> {
     let backend: Backend = a.backend.parse()?;
     let precision: Precision = a.precision.parse()?;
     let config = config(&a)?;
-    if a.init_scale.is_some() && a.task != TaskArg::MatrixSensing {
+    if a.init_scale.is_some() && a.task.task != TaskArg::MatrixSensing {
         bail!("--init-scale applies to matrix_sensing only");
     }
-    let record = match a.task {
+    let record = match a.task.task {
         TaskArg::MatrixSensing => train(
             &MatrixSensing::new(MatrixSensingConfig {
-                seed: a.task_seed,
+                seed: a.task.task_seed,
                 init_scale: a.init_scale.unwrap_or(MatrixSensingConfig::default().init_scale),
                 ..Default::default()
             })?,
@@ -104,13 +112,13 @@ pub fn run(a: Args) -> Result<()> {
             &config,
         )?,
         TaskArg::TeacherStudent => train(
-            &TeacherStudent::new(TeacherStudentConfig { seed: a.task_seed, ..Default::default() })?,
+            &TeacherStudent::new(TeacherStudentConfig { seed: a.task.task_seed, ..Default::default() })?,
             backend,
             precision,
             &config,
         )?,
         TaskArg::Diabetes => train(
-            &Diabetes::new(DiabetesConfig { seed: a.task_seed, ..Default::default() })?,
+            &Diabetes::new(DiabetesConfig { seed: a.task.task_seed, ..Default::default() })?,
             backend,
             precision,
             &config,

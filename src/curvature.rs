@@ -70,7 +70,9 @@ pub fn run(a: Args) -> Result<()> {
         TaskArg::TeacherStudent => {
             estimate(&TeacherStudent::new(TeacherStudentConfig { seed, ..Default::default() })?, &a, backend, saved)?
         }
-        TaskArg::Diabetes => estimate(&Diabetes::new(DiabetesConfig { seed, ..Default::default() })?, &a, backend, saved)?,
+        TaskArg::Diabetes => {
+            estimate(&Diabetes::new(DiabetesConfig { seed, ..Default::default() })?, &a, backend, saved)?
+        }
     };
     if a.json {
         return output::print_json(&c);
@@ -91,7 +93,12 @@ fn estimate<T: Task>(task: &T, a: &Args, backend: Backend, saved: Option<Saved>)
         None => task.init(&device),
         Some(s) => {
             if s.task != task.name() || s.task_config != task.config() {
-                bail!("the checkpoint is for task {} with other settings, not {} (task seed {})", s.task, task.name(), a.task.task_seed);
+                bail!(
+                    "the checkpoint is for task {} with other settings, not {} (task seed {})",
+                    s.task,
+                    task.name(),
+                    a.task.task_seed
+                );
             }
             if s.params.iter().any(|w| !w.is_finite()) {
                 bail!("the checkpoint holds non-finite parameters");
@@ -99,7 +106,13 @@ fn estimate<T: Task>(task: &T, a: &Args, backend: Backend, saved: Option<Saved>)
             nn::params::with_values(task.init(&device), &s.params)?
         }
     };
-    let settings = Settings { probes: a.probes, lanczos_steps: a.lanczos_steps, slq_steps: a.lanczos_steps, seed: a.seed, ..Settings::default() };
+    let settings = Settings {
+        probes: a.probes,
+        lanczos_steps: a.lanczos_steps,
+        slq_steps: a.lanczos_steps,
+        seed: a.seed,
+        ..Settings::default()
+    };
     let target = a.target_fraction * task.train_loss(&model, &loaded);
     Ok(curvature::measure(task, &model, &loaded, &settings, target)?)
 }
@@ -115,12 +128,21 @@ fn print_table(c: &Curvature) {
     let resolved = if c.noise.resolved { "" } else { "; |G|^2 is at the noise level of the rows' mean: not resolved" };
     println!("B_simple      {:.4} (95 % bootstrap over rows {}{resolved})", c.noise.b_simple, ci(Some(c.noise.ci95)));
     let gn = &c.gauss_newton;
-    println!("Gauss–Newton  tr {:.4}, lambda_max {:.4}, T_lin {}, mu_eff {}", gn.trace, gn.lambda_max, cell(gn.linear_time), cell(gn.mu_eff));
+    println!(
+        "Gauss–Newton  tr {:.4}, lambda_max {:.4}, T_lin {}, mu_eff {}",
+        gn.trace,
+        gn.lambda_max,
+        cell(gn.linear_time),
+        cell(gn.mu_eff)
+    );
     match c.hessian_prediction {
         Some(p) => {
             println!("B_sgd         {:.4} (95 % {})  = tr H / lambda_max", p.b_sgd, ci(Some(p.b_sgd_ci)));
             println!("B_hb          {:.4} (95 % {})  kappa_eff {:.1}", p.b_hb, ci(Some(p.b_hb_ci)), p.kappa_eff);
         }
-        None => println!("B_sgd         {:.4}  (B_hb: no mu_eff, the linearised model does not reach the target)", c.trace.estimate / c.power.value),
+        None => println!(
+            "B_sgd         {:.4}  (B_hb: no mu_eff, the linearised model does not reach the target)",
+            c.trace.estimate / c.power.value
+        ),
     }
 }

@@ -244,7 +244,9 @@ impl Store {
     }
 
     fn write_manifest(&self) -> Result<()> {
-        output::write_atomically(&self.dir.join("manifest.json"), |w| Ok(serde_json::to_writer_pretty(w, &self.manifest)?))
+        output::write_atomically(&self.dir.join("manifest.json"), |w| {
+            Ok(serde_json::to_writer_pretty(w, &self.manifest)?)
+        })
     }
 
     /// Computes this shard's cells (all cells without a shard) that are not finished yet, or all of
@@ -350,7 +352,11 @@ impl Store {
                 ran.computed,
                 ran.skipped,
                 self.manifest.cells.len(),
-                if left == 0 { format!("; combine them with `momlab merge {}`", self.dir.display()) } else { String::new() }
+                if left == 0 {
+                    format!("; combine them with `momlab merge {}`", self.dir.display())
+                } else {
+                    String::new()
+                }
             );
         }
     }
@@ -386,8 +392,8 @@ pub fn progress(len: u64, verbosity: Verbosity, command: &str, shard: Option<Sha
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     let name = shard.map_or(command.to_string(), |s| format!("{command} {s}"));
-    let style = ProgressStyle::with_template(&format!("{name} [{{bar:30}}] {{msg}}, eta {{eta}}"))
-        .expect("a valid template");
+    let style =
+        ProgressStyle::with_template(&format!("{name} [{{bar:30}}] {{msg}}, eta {{eta}}")).expect("a valid template");
     bar.set_style(style);
     bar
 }

@@ -56,7 +56,8 @@ pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
     let out = a.out.unwrap_or_else(|| PathBuf::from(format!("results/verify-{}", a.profile)));
     let config = serde_json::to_value(Config { profile, training, claims: claims.clone() })?;
     let store = Store::open(&out, "verify", config, seeds(&claims, profile), &labels, a.sweep.force)?;
-    let compute = |p: usize, tick: &(dyn Fn() + Sync)| Ok(compare::measure(&units[p], &claims, profile, training, tick)?);
+    let compute =
+        |p: usize, tick: &(dyn Fn() + Sync)| Ok(compare::measure(&units[p], &claims, profile, training, tick)?);
     store.run(a.sweep, &weights, verbosity, compute, merge)
 }
 

@@ -83,7 +83,8 @@ fn every_bad_input_exits_2_with_one_line_and_leaves_nothing_behind() {
 
     // Sweep directories prepared by real runs: one shard of three (incomplete), and a finished
     // phase sweep of another configuration.
-    let phase = |spec: &str, extra: &str| words(&format!("phase --spectrum {spec} --methods sgd --batches 1,2,4 {extra}"));
+    let phase =
+        |spec: &str, extra: &str| words(&format!("phase --spectrum {spec} --methods sgd --batches 1,2,4 {extra}"));
     let prepared = |args: Vec<String>| assert!(momlab_in(cwd, &args).status.success(), "{args:?}");
     prepared(phase("power:d=20,a=1", "--out sweeps/incomplete --shard 1/3 --quiet"));
     prepared(phase("power:d=20,a=1", "--out sweeps/finished --quiet"));
@@ -94,7 +95,8 @@ fn every_bad_input_exits_2_with_one_line_and_leaves_nothing_behind() {
     std::fs::write(&rebuilt, text.replace(&build, &"0".repeat(64))).unwrap();
 
     let hb = |extra: &str| words(&format!("predict --spectrum power:d=5,a=1 --method hb --batch 4 {extra}"));
-    let simulate = |extra: &str| words(&format!("simulate --spectrum power:d=5,a=1 --method sgd --lr 0.1 --steps 10 {extra}"));
+    let simulate =
+        |extra: &str| words(&format!("simulate --spectrum power:d=5,a=1 --method sgd --lr 0.1 --steps 10 {extra}"));
     let kaczmarz = |system: &str| simulate(&format!("--batch 2 --problem kaczmarz --system {system}"));
     let cd = |system: &str| simulate(&format!("--batch 2 --problem cd --system {system}"));
     let spectrum = |spec: &str| words(&format!("spectrum --spectrum {spec}"));
@@ -212,7 +214,8 @@ fn every_bad_input_exits_2_with_one_line_and_leaves_nothing_behind() {
             Some("panicked".into())
         } else if snapshot(cwd) != before {
             let after = snapshot(cwd);
-            let changed: Vec<_> = after.keys().chain(before.keys()).filter(|k| after.get(*k) != before.get(*k)).collect();
+            let changed: Vec<_> =
+                after.keys().chain(before.keys()).filter(|k| after.get(*k) != before.get(*k)).collect();
             Some(format!("left files behind: {changed:?}"))
         } else {
             None

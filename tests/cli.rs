@@ -393,8 +393,22 @@ fn curvature_estimates_at_init_and_at_a_checkpoint() {
     assert!(c["noise"]["b_simple"].as_f64().unwrap() > 0.0 && c["top"].as_array().unwrap().len() == 10);
 
     let train = momlab(&[
-        "train", "--task", "teacher_student", "--method", "sgd", "--lr", "0.05", "--steps", "20", "--eps", "0",
-        "--interpolation-steps", "50", "--save-params", saved.to_str().unwrap(), "--json",
+        "train",
+        "--task",
+        "teacher_student",
+        "--method",
+        "sgd",
+        "--lr",
+        "0.05",
+        "--steps",
+        "20",
+        "--eps",
+        "0",
+        "--interpolation-steps",
+        "50",
+        "--save-params",
+        saved.to_str().unwrap(),
+        "--json",
     ]);
     assert!(train.status.success(), "{}", String::from_utf8_lossy(&train.stderr));
     let at = momlab(&["curvature", "--task", "teacher_student", "--checkpoint", saved.to_str().unwrap(), "--json"]);

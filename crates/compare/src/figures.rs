@@ -376,7 +376,12 @@ fn transfer(id: &str, measured: &Value) -> Vec<Figure> {
                 _ => (color(2 + k), Kind::Dashed),
             };
             let label = if label == "hb" { "HB (best arm)".to_string() } else { label.replace('_', " ") };
-            work.series.push(Series::new(label.clone(), c, kind.clone(), pts.iter().map(|&(b, t)| (b, b * t)).collect()));
+            work.series.push(Series::new(
+                label.clone(),
+                c,
+                kind.clone(),
+                pts.iter().map(|&(b, t)| (b, b * t)).collect(),
+            ));
             time.series.push(Series::new(label, c, kind, pts));
         }
         time.marks = marks.clone();
@@ -397,7 +402,11 @@ fn transfer(id: &str, measured: &Value) -> Vec<Figure> {
                 Axis::linear("density"),
             );
             panel.series.push(Series::new("SLQ, Gaussian width 1 % of the range", color(0), Kind::Line, density));
-            panel.marks = vec![Mark { x: num(&t["initial"]["power"], "value"), label: "λ_max".into(), color: RGBColor(200, 0, 0) }];
+            panel.marks = vec![Mark {
+                x: num(&t["initial"]["power"], "value"),
+                label: "λ_max".into(),
+                color: RGBColor(200, 0, 0),
+            }];
             densities.push(panel);
         }
     }

@@ -146,7 +146,8 @@ pub fn plan(claims: &[ClaimSpec], profile: Profile) -> Result<Vec<Unit>> {
     for c in claims.iter().filter(|c| measures(c) == Measures::Kaczmarz) {
         let (rows_per_dim, seed) = (c.protocol_count("rows_per_dim")?, c.protocol("seed")? as u64);
         for spec in profile.spectra(c) {
-            let unit = Unit::Kaczmarz { spec: spec.clone(), rows: rows_per_dim * spec.parse::<theory::Spectrum>()?.d(), seed };
+            let unit =
+                Unit::Kaczmarz { spec: spec.clone(), rows: rows_per_dim * spec.parse::<theory::Spectrum>()?.d(), seed };
             if !units.contains(&unit) {
                 units.push(unit);
             }
@@ -172,7 +173,9 @@ pub fn measure(
             sweep.simulate(&profile.monte_carlo(), cell_done)?;
             Measurement::Sweep(sweep)
         }
-        Unit::Kaczmarz { spec, rows, seed } => Measurement::Sweep(Sweep::kaczmarz(spec, *rows, *seed, &batches, cell_done)?),
+        Unit::Kaczmarz { spec, rows, seed } => {
+            Measurement::Sweep(Sweep::kaczmarz(spec, *rows, *seed, &batches, cell_done)?)
+        }
         Unit::Claim { id } => {
             let c = claim(claims, id)?;
             Measurement::Claim(match measures(c) {

@@ -58,7 +58,8 @@ impl ClaimSpec {
                 return Err(Error::Registry(format!("{origin}: a claim on the task '{task}' takes no spectra")));
             }
         }
-        let numbers = spec.tolerance.iter().map(|e| ("tolerance", e)).chain(spec.protocol.iter().map(|e| ("protocol", e)));
+        let numbers =
+            spec.tolerance.iter().map(|e| ("tolerance", e)).chain(spec.protocol.iter().map(|e| ("protocol", e)));
         if let Some((section, (name, v))) = numbers.into_iter().find(|(_, (_, v))| !v.is_finite()) {
             return Err(Error::Registry(format!("{origin}: [{section}] {name} must be a finite number, got {v}")));
         }

@@ -161,21 +161,13 @@ pub fn protocol(spec: &ClaimSpec, profile: Profile) -> Result<(MatrixSensing, In
         init_scale: p("init_scale")?,
         seed: p("task_seed")? as u64,
     })?;
-    let phase1 = Interpolation::gd(
-        p("interpolation_lr")?,
-        p("interpolation_loss")?,
-        count("interpolation_steps")?,
-    );
+    let phase1 = Interpolation::gd(p("interpolation_lr")?, p("interpolation_loss")?, count("interpolation_steps")?);
     let geometric = |lo: f64, hi: f64, n: usize| -> Vec<f64> {
         (0..n).map(|k| if n == 1 { lo } else { lo * (hi / lo).powf(k as f64 / (n - 1) as f64) }).collect()
     };
     let grid = Grid {
         lrs: geometric(prefixed("lr_min")?, prefixed("lr_max")?, prefixed_count("lrs")?),
-        one_minus_beta: geometric(
-            p("one_minus_beta_min")?,
-            p("one_minus_beta_max")?,
-            prefixed_count("betas")?,
-        ),
+        one_minus_beta: geometric(p("one_minus_beta_min")?, p("one_minus_beta_max")?, prefixed_count("betas")?),
         seeds: (0..prefixed_count("seeds")? as u64).collect(),
         eps: p("eps")?,
         threshold: p("threshold")?,

@@ -440,7 +440,8 @@ pub fn evaluate(
         })
         .collect::<Vec<_>>()
         .join("; ");
-    let predicted = json!(tasks.iter().map(|t| (t.task.clone(), t.predicted)).collect::<std::collections::BTreeMap<_, _>>());
+    let predicted =
+        json!(tasks.iter().map(|t| (t.task.clone(), t.predicted)).collect::<std::collections::BTreeMap<_, _>>());
     let measured = json!({"tasks": tasks, "training": training});
     Ok(ClaimResult::new(spec, predicted, measured, verdict, summary))
 }

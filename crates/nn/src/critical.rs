@@ -71,12 +71,19 @@ impl Grid {
             return bad(format!("batches must increase within 1..={rows} (the train rows), got {b:?}"));
         }
         if self.arms.is_empty()
-            || self.arms.iter().any(|a| a.momentum.len() != b.len() || a.momentum.iter().any(|m| !(0.0..1.0).contains(m)))
+            || self
+                .arms
+                .iter()
+                .any(|a| a.momentum.len() != b.len() || a.momentum.iter().any(|m| !(0.0..1.0).contains(m)))
         {
             return bad("every arm needs one momentum in [0, 1) per batch".into());
         }
         let positive = [self.lambda_max, self.trace, self.floor, self.target];
-        if positive.iter().any(|x| !(x.is_finite() && *x > 0.0)) || self.seeds.is_empty() || self.budget == 0 || !(self.cap > 1.0) {
+        if positive.iter().any(|x| !(x.is_finite() && *x > 0.0))
+            || self.seeds.is_empty()
+            || self.budget == 0
+            || !(self.cap > 1.0)
+        {
             return bad(format!(
                 "the sweep needs L, tr, floor, target > 0, seeds, a budget >= 1 and a cap > 1, got {positive:?}, {} seeds, {}, {}",
                 self.seeds.len(),
@@ -188,7 +195,10 @@ pub fn run<T: Task + Sync>(
     let device = crate::backend::device(backend, precision)?;
     let initial_loss = task.train_loss(&task.init(&device), &task.load(&device));
     if initial_loss <= grid.target {
-        return Err(Error::Invalid(format!("the initial loss {initial_loss:.4e} already meets the target {}", grid.target)));
+        return Err(Error::Invalid(format!(
+            "the initial loss {initial_loss:.4e} already meets the target {}",
+            grid.target
+        )));
     }
     let point = |lr: f64, beta: f64, batch: usize, budget: usize| -> Result<Point> {
         let method = if beta == 0.0 { Method::Sgd { lr } } else { Method::Hb { lr, momentum: beta } };

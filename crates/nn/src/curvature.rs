@@ -160,8 +160,13 @@ pub fn measure<T: Task>(
     let start = lanczos::rademacher(p, &mut probes);
     let ritz = lanczos::lanczos(hessian::operator(model, &loss, settings.h)?, &start, settings.lanczos_steps)?.ritz();
     let top = ritz.values.iter().zip(&ritz.residuals).rev().take(TOP).map(|(&v, &r)| (v, r)).collect();
-    let density =
-        lanczos::slq(hessian::operator(model, &loss, settings.h)?, p, settings.slq_probes, settings.slq_steps, &mut probes)?;
+    let density = lanczos::slq(
+        hessian::operator(model, &loss, settings.h)?,
+        p,
+        settings.slq_probes,
+        settings.slq_steps,
+        &mut probes,
+    )?;
     let jacobian = Jacobian::new(task, model, loaded, None)?;
     let noise = NoiseScale::new(&jacobian, settings.resamples, &mut probes)?;
     let gn = GaussNewton::new(&jacobian);

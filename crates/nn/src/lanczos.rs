@@ -85,7 +85,9 @@ where
     for j in 0..steps.min(dim) {
         let mut w = op(&basis[j])?;
         if w.len() != dim || w.iter().any(|x| !x.is_finite()) {
-            return Err(Error::Invalid(format!("the operator returned a non-finite or wrong-length product at step {j}")));
+            return Err(Error::Invalid(format!(
+                "the operator returned a non-finite or wrong-length product at step {j}"
+            )));
         }
         let a = dot(&basis[j], &w);
         alpha.push(a);
@@ -174,7 +176,9 @@ where
     F: FnMut(&[f64]) -> Result<Vec<f64>>,
 {
     if probes == 0 || steps == 0 || dim == 0 {
-        return Err(Error::Invalid(format!("SLQ needs probes, steps and a dimension >= 1, got {probes}, {steps}, {dim}")));
+        return Err(Error::Invalid(format!(
+            "SLQ needs probes, steps and a dimension >= 1, got {probes}, {steps}, {dim}"
+        )));
     }
     let mut nodes = Vec::new();
     for _ in 0..probes {

@@ -255,7 +255,10 @@ fn mu_eff_comes_from_the_linearised_time_to_the_target() {
     assert_eq!(two.linear_time(0.1), None); // rho_perp = target: never strictly below
     assert_eq!(two.linear_time(5.0), Some(0.0));
     assert_eq!(two.mu_eff(5.0), None);
-    assert_eq!(two.effective(0.2).unwrap(), vec![0.01, 1.0].into_iter().filter(|&l| l >= 1.0 / (2.0 * t)).collect::<Vec<_>>());
+    assert_eq!(
+        two.effective(0.2).unwrap(),
+        vec![0.01, 1.0].into_iter().filter(|&l| l >= 1.0 / (2.0 * t)).collect::<Vec<_>>()
+    );
 }
 
 /// The sweep's time to target is the step count of the Burn run: on linear regression with the

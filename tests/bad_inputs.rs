@@ -69,7 +69,7 @@ fn every_bad_input_exits_2_with_one_line_and_leaves_nothing_behind() {
     let regular_file = input(cwd, "a-file", "not a directory");
     let truncated = input(cwd, "truncated.json", "{\"task\": \"teacher_student\"}");
     let other_task = input(cwd, "other.json", "{\"task\": \"diabetes\", \"task_config\": {}, \"params\": [1.0]}");
-    let not_a_manifest = input(cwd, "broken/manifest.json", "{\"command\": 3}");
+    input(cwd, "broken/manifest.json", "{\"command\": 3}"); // merged below as inputs/broken
     let unknown_key = experiments(cwd, "unknown-key", "C2", |t| format!("colour = \"red\"\n{t}"));
     let wrong_type = experiments(cwd, "wrong-type", "C2", |t| t.replace("lo = 0.5", "lo = \"half\""));
     let nan_tolerance = experiments(cwd, "nan-tolerance", "C2", |t| t.replace("lo = 0.5", "lo = nan"));

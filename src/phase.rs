@@ -1,5 +1,5 @@
 //! `momlab phase`: the tuned phase diagram over batch sizes; with `--out DIR` a sweep of one
-//! cell per (method, batch) that resumes and shards (see `sweep`), merged into DIR/phase.csv and
+//! cell per method (its batches tuned in order, each warm-started from the one before) that resumes and shards (see `sweep`), merged into DIR/phase.csv and
 //! DIR/phase.json.
 
 use crate::args::{self, ObjectiveArg, TargetArgs};
@@ -9,7 +9,7 @@ use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use theory::phase::{assemble, grid, phase_cell};
+use theory::phase::{assemble, grid, phase_family};
 use theory::{Family, Objective, PhaseDiagram, PhaseOptions, PhaseRow, SpectrumSummary, Target, phase_with_progress};
 
 #[derive(clap::Args)]
@@ -38,7 +38,7 @@ pub struct Args {
     /// Print a JSON summary (saturation batch per method, predictions, rows) on stdout.
     #[arg(long, conflicts_with = "out")]
     json: bool,
-    /// Run as a sweep in this directory (manifest, one cell per method and batch, resume,
+    /// Run as a sweep in this directory (manifest, one cell per method, resume,
     /// --shard), merged into DIR/phase.csv and DIR/phase.json.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -139,17 +139,18 @@ pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
         batches: a.batches.clone(),
         options,
     };
-    let labels: Vec<String> = cells.iter().map(|(f, b)| format!("{f} B={b}")).collect();
+    let labels: Vec<String> = a.methods.iter().map(|f| f.to_string()).collect();
     let store = Store::open(out, "phase", serde_json::to_value(config)?, BTreeMap::new(), &labels, a.sweep.force)?;
-    let compute = |p: usize, _: &(dyn Fn() + Sync)| Ok(phase_cell(&spectrum, cells[p].0, cells[p].1, options)?);
-    store.run(a.sweep, &vec![1; cells.len()], verbosity, compute, merge)
+    let compute =
+        |p: usize, tick: &(dyn Fn() + Sync)| Ok(phase_family(&spectrum, a.methods[p], &a.batches, options, tick)?);
+    store.run(a.sweep, &vec![a.batches.len() as u64; a.methods.len()], verbosity, compute, merge)
 }
 
 /// The diagram from the finished cells: DIR/phase.csv, DIR/phase.json and the table.
 pub fn merge(store: &mut Store) -> Result<()> {
     let config: Config = serde_json::from_value(store.manifest.config.clone())?;
-    let rows: Vec<PhaseRow> = store.load_all()?;
-    let diagram = assemble(&config.methods, &config.batches, config.options, rows);
+    let rows: Vec<Vec<PhaseRow>> = store.load_all()?;
+    let diagram = assemble(&config.methods, &config.batches, config.options, rows.into_iter().flatten().collect());
     let dir = store.dir().to_path_buf();
     let summary = summary(&diagram, config.summary);
     output::write_csv(&dir.join("phase.csv"), &summary.rows)?;

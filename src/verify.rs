@@ -67,7 +67,9 @@ fn seeds(claims: &[ClaimSpec], profile: Profile) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::from([("monte_carlo".to_string(), profile.monte_carlo().seed)]);
     for c in claims {
         for (name, value) in c.protocol.iter().filter(|(name, _)| name.ends_with("seed")) {
-            out.insert(format!("{}.{name}", c.id), *value as u64);
+            if let Some(seed) = value.as_integer().or_else(|| value.as_float().map(|v| v as i64)) {
+                out.insert(format!("{}.{name}", c.id), seed as u64);
+            }
         }
     }
     out

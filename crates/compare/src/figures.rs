@@ -1,23 +1,25 @@
-//! Which figures each claim gets, built from the same sweeps and measurements as its verdict
-//! (issue 4's figure list):
+//! Which figures each claim gets, built from the same sweeps and measurements as its verdict:
 //!
 //! | claim | figure |
 //! |---|---|
 //! | C1 | theory vs Monte-Carlo mean loss (± 2 SE band), one panel per method, three problems |
-//! | C2 | T(B) of SGD/HB/NAG/ASGD per spectrum, tr/L and B_hb marked, Monte-Carlo T(B) with bars |
-//! | C3 | speedup T_SGD/T_HB against the predicted max(1, min(B/B_sgd, √κ)) |
-//! | C4 | measured window B_sat(HB)/B_sat(SGD) against √κ, with the tolerance band |
+//! | C2 | B_sat(SGD) against tr/L with the fitted power law and the ∝ tr/L line; T(B) of SGD/HB/NAG/ASGD per spectrum, tr/L and B_hb marked, Monte-Carlo T(B) with bars |
+//! | C3 | T_HB(B) per spectrum with the 1/B guide up to B_hb/4; speedup T_SGD/T_HB against the predicted max(1, min(B/B_sgd, √κ)) |
+//! | C4 | window B_sat(HB)/B_sat(SGD) against √κ with the fitted power law and the ∝ √κ line |
 //! | C5, C6 | compute efficiency CE = 1/(B T) against serial runtime T, points labelled by B |
 //! | C7 | T_rule/T_tuned over B, and 1 − β of the rules against the tuned optimum |
-//! | C8 | T(B) of SGD and HB per Kaczmarz system, and the window against √κ |
+//! | C8 | T(B) of SGD and HB per Kaczmarz system; B_sat(SGD) against tr/L and the window against √κ with their fits |
 //! | C9 | time to the regulariser threshold against 1 − β per η (minimum and knee marked); (1 − β)* and T* against η with the fits and the 2/3 laws |
 //! | C10 | per network task: T(B) and B T(B) of SGD and heavy ball with the predicted tr/L, B_simple, B_hb and the measured B_crit marked; the SLQ spectral density of the Hessian at initialisation |
 
-use crate::claims::{ClaimResult, RULES};
+use crate::claims::c7_momentum_rule::{self, RULES};
+use crate::claims::c8_kaczmarz;
+use crate::claims::{ClaimResult, c2_critical_batch, c3_parallelization, c4_hb_window};
 use crate::error::Result;
 use crate::figure::{Axis, Figure, Kind, Mark, Panel, Series, color};
 use crate::registry::ClaimSpec;
 use crate::sweep::{FAMILIES, KACZMARZ_FAMILIES, Sweep};
+use crate::verdict::ExponentCheck;
 use plotters::chart::SeriesLabelPosition;
 use plotters::style::RGBColor;
 use serde_json::Value;
@@ -29,12 +31,20 @@ pub fn draw(spec: &ClaimSpec, result: &ClaimResult, sweeps: &[&Sweep], dir: &Pat
     let id = spec.id.as_str();
     let figures = match id {
         "C1" => vec![exactness(id, &result.measured)],
-        "C2" => vec![t_of_b(id, sweeps, &FAMILIES)],
-        "C3" => vec![speedup(id, sweeps)],
-        "C4" => vec![window(id, sweeps, spec)?],
+        "C2" => vec![critical_batch(id, sweeps, &spec.typed()?), t_of_b(id, sweeps, &FAMILIES)],
+        "C3" => vec![t_hb(id, sweeps, &spec.typed()?), speedup(id, sweeps)],
+        "C4" => vec![window(id, sweeps, &spec.typed()?)],
         "C5" | "C6" => vec![frontier(id, sweeps)],
-        "C7" => vec![momentum_rule(id, sweeps, spec, &result.measured)?],
-        "C8" => vec![t_of_b(id, sweeps, &KACZMARZ_FAMILIES), window(id, sweeps, spec)?],
+        "C7" => vec![momentum_rule(id, sweeps, &spec.typed()?, &result.measured)?],
+        "C8" => {
+            let tol: c8_kaczmarz::Tolerance = spec.typed()?;
+            let (systems, family) = c8_kaczmarz::split(spec, sweeps)?;
+            vec![
+                t_of_b(id, &systems, &KACZMARZ_FAMILIES),
+                critical_batch(id, &systems, &tol.critical_batch),
+                window(id, &family, &tol.window),
+            ]
+        }
         "C9" => scaling(id, &result.measured),
         "C10" => transfer(id, &result.measured),
         _ => Vec::new(),
@@ -110,28 +120,80 @@ fn speedup(id: &str, sweeps: &[&Sweep]) -> Figure {
     Figure { name: format!("{id}-speedup"), cols: 1, panels: vec![p] }
 }
 
-/// B_sat(HB)/B_sat(SGD) against √κ, with the line of equality and the claim's tolerance band.
-fn window(id: &str, sweeps: &[&Sweep], spec: &ClaimSpec) -> Result<Figure> {
-    let prefix = if id == "C8" { "c4_" } else { "" };
-    let (lo, hi) = (spec.tolerance(&format!("{prefix}lo"))?, spec.tolerance(&format!("{prefix}hi"))?);
-    let mut p = Panel::new("momentum window: measured vs √κ", Axis::log("√κ"), Axis::log("B_sat(HB) / B_sat(SGD)"));
-    let roots: Vec<f64> = sweeps.iter().map(|s| s.kappa().sqrt()).collect();
-    let (min, max) = roots.iter().fold((f64::INFINITY, 0.0f64), |(a, b), &r| (a.min(r), b.max(r)));
-    let span = [min / 2.0, max * 2.0];
-    p.series.push(Series::new("prediction: √κ", RGBColor(60, 60, 60), Kind::Line, span.map(|r| (r, r)).to_vec()));
-    let band = span.map(|r| (r * lo, r * hi)).to_vec();
-    p.series.push(Series::new(
-        format!("tolerance [{lo:.2}, {hi:.2}] √κ"),
-        RGBColor(60, 60, 60),
-        Kind::Band(band),
-        span.map(|r| (r, r)).to_vec(),
-    ));
-    for (k, s) in sweeps.iter().enumerate() {
-        if let (Some(a), Some(b)) = (s.saturation(Family::Sgd), s.saturation(Family::Hb)) {
-            p.series.push(Series::new(title(s), color(k), Kind::Markers, vec![(roots[k], b / a)]));
-        }
+/// A scaling law across spectra: the measured points (one marker per spectrum), the fitted
+/// power law and the predicted exponent through the points' geometric mean.
+fn power_law(
+    name: String,
+    title: &str,
+    axes: (&str, &str),
+    points: &[(String, f64, f64)],
+    check: &ExponentCheck,
+    predicted: (&str, f64),
+) -> Figure {
+    let mut p = Panel::new(title, Axis::log(axes.0), Axis::log(axes.1));
+    let xs: Vec<f64> = points.iter().map(|q| q.1).collect();
+    let (min, max) = xs.iter().fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
+    let span = [min / 1.5, max * 1.5];
+    if !points.is_empty() {
+        let n = points.len() as f64;
+        let (mx, my) = (
+            points.iter().map(|q| q.1.ln()).sum::<f64>() / n,
+            points.iter().map(|q| q.2.ln()).sum::<f64>() / n,
+        );
+        let line = span.map(|x| (x, (my + predicted.1 * (x.ln() - mx)).exp())).to_vec();
+        p.series.push(Series::new(predicted.0, RGBColor(60, 60, 60), Kind::Dashed, line));
     }
-    Ok(Figure { name: format!("{id}-window"), cols: 1, panels: vec![p] })
+    if let Some(fit) = check.fit {
+        let line = span.map(|x| (x, (fit.intercept + fit.slope * x.ln()).exp())).to_vec();
+        let ci = fit.slope_ci.map_or(String::new(), |[a, b]| format!(" [{a:.2}, {b:.2}]"));
+        p.series.push(Series::new(format!("fit: slope {:.2}{ci}", fit.slope), RGBColor(0, 0, 0), Kind::Line, line));
+    }
+    for (k, (label, x, y)) in points.iter().enumerate() {
+        p.series.push(Series::new(label.replace([':', ','], " "), color(k), Kind::Markers, vec![(*x, *y)]));
+    }
+    Figure { name, cols: 1, panels: vec![p] }
+}
+
+/// B_sat(SGD) against tr/L across the claim's spectra, with C2's fit.
+fn critical_batch(id: &str, sweeps: &[&Sweep], tol: &c2_critical_batch::Tolerance) -> Figure {
+    let points: Vec<(String, f64, f64)> = sweeps
+        .iter()
+        .filter_map(|s| s.saturation(Family::Sgd).map(|b| (s.spec.clone(), s.summary.b_sgd, b)))
+        .collect();
+    let check = ExponentCheck::new(&points.iter().map(|q| (q.1, q.2)).collect::<Vec<_>>(), tol.slope, Some(tol.interval));
+    let title = "SGD saturation batch against tr/L";
+    power_law(format!("{id}-critical-batch"), title, ("tr/L", "B_sat(SGD)"), &points, &check, ("∝ tr/L", 1.0))
+}
+
+/// B_sat(HB)/B_sat(SGD) against √κ across the claim's spectra, with C4's fit.
+fn window(id: &str, sweeps: &[&Sweep], tol: &c4_hb_window::Tolerance) -> Figure {
+    let points: Vec<(String, f64, f64)> = sweeps
+        .iter()
+        .filter_map(|s| {
+            let (root_kappa, ratio) = c4_hb_window::window(s);
+            ratio.map(|w| (s.spec.clone(), root_kappa, w))
+        })
+        .collect();
+    let check = ExponentCheck::new(&points.iter().map(|q| (q.1, q.2)).collect::<Vec<_>>(), tol.slope, None);
+    let title = "momentum window against √κ";
+    power_law(format!("{id}-window"), title, ("√κ", "B_sat(HB) / B_sat(SGD)"), &points, &check, ("∝ √κ", 1.0))
+}
+
+/// T_HB(B) per spectrum with the 1/B guide through T_HB(1) up to the fitted range of C3.
+fn t_hb(id: &str, sweeps: &[&Sweep], tol: &c3_parallelization::Tolerance) -> Figure {
+    let mut p = Panel::new(
+        "heavy ball: T(B) (solid) and 1/B from T(1) (dashed) up to B_hb/4",
+        Axis::log("batch size B"),
+        Axis::log("T_HB(B): iterations to 1e-4"),
+    );
+    for (k, s) in sweeps.iter().enumerate() {
+        let t = s.iterations(Family::Hb);
+        p.series.push(Series::new(title(s), color(k), Kind::Line, s.batches.iter().copied().zip(t.iter().copied()).collect()));
+        let limit = tol.fraction * s.summary.b_hb;
+        let guide = [s.batches[0], limit.max(s.batches[0])].map(|b| (b, t[0] * s.batches[0] / b)).to_vec();
+        p.series.push(Series::new("", color(k), Kind::Dashed, guide).unlabelled());
+    }
+    Figure { name: format!("{id}-t-hb"), cols: 1, panels: vec![p] }
 }
 
 /// CE(B) = 1/(B T(B)) against T(B) per spectrum, one curve per method; SGD points labelled by B.
@@ -158,8 +220,8 @@ fn frontier(id: &str, sweeps: &[&Sweep]) -> Figure {
 
 /// Per spectrum: T_rule/T_tuned over B (top row, the ratios C7's check measured: `measured`
 /// holds them per rule and spectrum), and 1 - β of tuned HB and of the rules.
-fn momentum_rule(id: &str, sweeps: &[&Sweep], spec: &ClaimSpec, measured: &Value) -> Result<Figure> {
-    let factor = spec.tolerance("factor")?;
+fn momentum_rule(id: &str, sweeps: &[&Sweep], tol: &c7_momentum_rule::Tolerance, measured: &Value) -> Result<Figure> {
+    let factor = tol.factor;
     let momentum =
         |m: theory::Method| if let theory::Method::Hb { momentum, .. } = m { 1.0 - momentum } else { f64::NAN };
     let mut ratio_panels = Vec::new();

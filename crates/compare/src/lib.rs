@@ -20,7 +20,7 @@ pub mod verdict;
 pub use claims::ClaimResult;
 pub use error::{Error, Result};
 pub use profile::Profile;
-pub use registry::ClaimSpec;
+pub use registry::{ClaimSpec, Kind};
 pub use report::Report;
 pub use verdict::Verdict;
 
@@ -50,27 +50,37 @@ enum Measures {
 }
 
 fn measures(claim: &ClaimSpec) -> Measures {
-    match claim.id.as_str() {
-        _ if claim.task.is_some() => Measures::Network,
-        "C1" => Measures::Simulation,
-        "C8" => Measures::Kaczmarz,
+    match claim.kind {
+        Kind::Exactness => Measures::Simulation,
+        Kind::KaczmarzBatchLaws => Measures::Kaczmarz,
+        Kind::MomentumScaling | Kind::BatchTransfer => Measures::Network,
         _ => Measures::Gaussian,
     }
 }
 
+/// The spectra claim `c` measures on under `profile` (C8: its systems and its window family).
+fn claim_spectra(c: &ClaimSpec, profile: Profile) -> Result<Vec<String>> {
+    match c.kind {
+        Kind::KaczmarzBatchLaws => claims::c8_kaczmarz::spectra(c, profile),
+        _ => Ok(profile.spectra(c).to_vec()),
+    }
+}
+
 /// The distinct spectra that claims measuring on `kind` need under `profile`, in first-use order.
-fn spectra_for(claims: &[ClaimSpec], profile: Profile, kind: Measures) -> Vec<String> {
+fn spectra_for(claims: &[ClaimSpec], profile: Profile, kind: Measures) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
-    for s in claims.iter().filter(|c| measures(c) == kind).flat_map(|c| profile.spectra(c)) {
-        if !out.contains(s) {
-            out.push(s.clone());
+    for c in claims.iter().filter(|c| measures(c) == kind) {
+        for s in claim_spectra(c, profile)? {
+            if !out.contains(&s) {
+                out.push(s);
+            }
         }
     }
-    out
+    Ok(out)
 }
 
 /// The distinct spectra the Gaussian sweeps need under `profile`, in first-use order.
-pub fn spectra(claims: &[ClaimSpec], profile: Profile) -> Vec<String> {
+pub fn spectra(claims: &[ClaimSpec], profile: Profile) -> Result<Vec<String>> {
     spectra_for(claims, profile, Measures::Gaussian)
 }
 
@@ -106,7 +116,7 @@ impl Unit {
             }
             Unit::Kaczmarz { .. } => (KACZMARZ_FAMILIES.len() * batches) as u64,
             Unit::Claim { id } => match claim(claims, id)? {
-                c if c.id == "C10" => transfer::runs(c, profile)?,
+                c if c.kind == Kind::BatchTransfer => transfer::runs(c, profile)?,
                 c if measures(c) == Measures::Network => scaling::runs(c, profile)?,
                 c => {
                     exactness_budget(c, profile)?;
@@ -142,12 +152,12 @@ fn claim<'a>(claims: &'a [ClaimSpec], id: &str) -> Result<&'a ClaimSpec> {
 /// The cells of `claims` under `profile`: Gaussian sweeps, Kaczmarz sweeps (system shape and
 /// seed from each C8-type claim's protocol), then the claims that measure on their own.
 pub fn plan(claims: &[ClaimSpec], profile: Profile) -> Result<Vec<Unit>> {
-    let mut units: Vec<Unit> = spectra(claims, profile).into_iter().map(|spec| Unit::Gaussian { spec }).collect();
+    let mut units: Vec<Unit> = spectra(claims, profile)?.into_iter().map(|spec| Unit::Gaussian { spec }).collect();
     for c in claims.iter().filter(|c| measures(c) == Measures::Kaczmarz) {
-        let (rows_per_dim, seed) = (c.protocol_count("rows_per_dim")?, c.protocol("seed")? as u64);
-        for spec in profile.spectra(c) {
-            let unit =
-                Unit::Kaczmarz { spec: spec.clone(), rows: rows_per_dim * spec.parse::<theory::Spectrum>()?.d(), seed };
+        let protocol: claims::c8_kaczmarz::Protocol = c.typed_protocol()?;
+        for spec in claim_spectra(c, profile)? {
+            let rows = protocol.rows_per_dim * spec.parse::<theory::Spectrum>()?.d();
+            let unit = Unit::Kaczmarz { spec, rows, seed: protocol.seed };
             if !units.contains(&unit) {
                 units.push(unit);
             }
@@ -169,7 +179,7 @@ pub fn measure(
     let batches = profile.batches();
     Ok(match unit {
         Unit::Gaussian { spec } => {
-            let mut sweep = Sweep::run(spec, &batches, profile.objective(), cell_done)?;
+            let mut sweep = Sweep::run(spec, &batches, cell_done)?;
             sweep.simulate(&profile.monte_carlo(), cell_done)?;
             Measurement::Sweep(sweep)
         }
@@ -179,7 +189,7 @@ pub fn measure(
         Unit::Claim { id } => {
             let c = claim(claims, id)?;
             Measurement::Claim(match measures(c) {
-                _ if c.id == "C10" => transfer::evaluate(c, profile, training, cell_done)?,
+                _ if c.kind == Kind::BatchTransfer => transfer::evaluate(c, profile, training, cell_done)?,
                 Measures::Network => scaling::evaluate(c, profile, training, cell_done)?,
                 _ => exactness::evaluate(c, &profile.spectra(c)[0], exactness_budget(c, profile)?)?,
             })
@@ -210,8 +220,7 @@ pub fn judge(
             let kaczmarz = measures(c) == Measures::Kaczmarz;
             let mine: Vec<&Sweep> = match measures(c) {
                 Measures::Simulation | Measures::Network => Vec::new(),
-                _ => profile
-                    .spectra(c)
+                _ => claim_spectra(c, profile)?
                     .iter()
                     .map(|s| {
                         let matches =

@@ -1,19 +1,20 @@
-//! Verification profiles: how much is measured. The claims and their tolerances are the same in
-//! every profile; only the batch grid, the tuning objective and (smoke) the spectra change.
+//! Verification profiles: how much is measured. The protocol is the same in every profile —
+//! each (method, B) tuned for T(eps) itself, the exact iterations to E[loss] <= 1e-4 E[loss_0],
+//! warm-started along B — and so are the claims and their tolerances; profiles differ only in
+//! how many and how large the spectra are (smoke), the batch grid and the Monte-Carlo runs.
 
 use crate::error::{Error, Result};
-use crate::registry::ClaimSpec;
+use crate::registry::{ClaimSpec, Spectra};
 use serde::{Deserialize, Serialize};
-use theory::Objective;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Profile {
     /// Small spectra, batches 4^k: the end-to-end test (seconds).
     Smoke,
-    /// The protocol's spectra, batches 2^k up to 2^14, hyperparameters tuned for the rate.
+    /// The protocol's spectra, batches 2^k up to 2^14.
     Quick,
-    /// The protocol's spectra, batches 2^k up to 2^16, hyperparameters tuned for T(eps) itself.
+    /// The protocol's spectra, batches 2^k up to 2^16, more Monte-Carlo points.
     Full,
 }
 
@@ -48,20 +49,17 @@ impl Profile {
         }
     }
 
-    /// What the hyperparameters are tuned for at each (method, B). T(B) is always the exact
-    /// iterations to E[loss] <= 1e-4 E[loss_0] at the tuned point.
-    pub fn objective(self) -> Objective {
-        match self {
-            Profile::Smoke | Profile::Quick => Objective::Rate,
-            Profile::Full => Objective::Target,
-        }
+    /// The spectra a claim uses in this profile (none for a claim on a task).
+    pub fn spectra(self, claim: &ClaimSpec) -> &[String] {
+        claim.spectra.as_ref().map_or(&[], |s| self.pick(s))
     }
 
-    /// The spectra a claim uses in this profile.
-    pub fn spectra(self, claim: &ClaimSpec) -> &[String] {
+    /// This profile's list of a per-profile spectra table (quick falls back to full).
+    pub fn pick(self, spectra: &Spectra) -> &[String] {
         match self {
-            Profile::Smoke => &claim.smoke_spectra,
-            Profile::Quick | Profile::Full => &claim.spectra,
+            Profile::Smoke => &spectra.smoke,
+            Profile::Quick => spectra.quick.as_deref().unwrap_or(&spectra.full),
+            Profile::Full => &spectra.full,
         }
     }
 }

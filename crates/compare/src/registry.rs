@@ -1,75 +1,143 @@
 //! The claim registry: one `experiments/<id>.toml` per claim, holding everything a check needs
-//! (spectra, methods, tolerances), fixed before any run.
+//! (spectra, methods, tolerances), fixed before any run. The `kind` names the check (one module
+//! of [`crate::claims`] per kind); a kind with typed tolerances refuses unknown or missing
+//! fields when the file is loaded, before anything is measured.
 //!
 //! ```toml
 //! id = "C2"
+//! kind = "sgd_critical_batch"
 //! source = "..."
 //! statement = "..."
-//! spectra = ["power:d=1000,a=1", ...]        # quick and full profiles
-//! smoke_spectra = ["power:d=50,a=1", ...]    # smoke profile
-//! task = "matrix_sensing"                   # instead of spectra: a claim measured by training
-//! [tolerance]                                 # named numbers the check reads
-//! lo = 0.5
-//! hi = 2.0
+//! [spectra]                                 # claims on quadratics, per profile
+//! smoke = ["power:d=50,a=1", ...]
+//! full = ["power:d=1000,a=1", ...]          # quick uses full unless it has its own list
+//! [tolerance]                               # the kind's typed tolerances
+//! slope = [0.8, 1.2]
+//! interval = [0.7, 1.3]
 //! ```
+//!
+//! A claim measured by training names a `task` instead of spectra.
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::path::Path;
+
+/// Which check a claim is: one module of [`crate::claims`] (or of the self-measuring claims)
+/// per kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Monte Carlo against the exact curves (C1).
+    Exactness,
+    /// B_sat(SGD) against tr/L across a family of spectra (C2).
+    SgdCriticalBatch,
+    /// T_HB(B) ∝ 1/B below B_hb/4 (C3).
+    PerfectParallelization,
+    /// B_sat(HB)/B_sat(SGD) against √κ across a family (C4).
+    HbWindow,
+    /// Heavy ball does not move the CE frontier (C5).
+    EfficiencyFrontier,
+    /// ASGD against heavy ball at small and large batches (C6).
+    AsgdAcceleration,
+    /// Closed-form momentum rules against tuned heavy ball (C7).
+    MomentumRule,
+    /// The C2–C4 forms on randomized Kaczmarz (C8).
+    KaczmarzBatchLaws,
+    /// 1 − β ∝ η^(2/3) on networks (C9).
+    MomentumScaling,
+    /// The batch-size predictions on networks (C10).
+    BatchTransfer,
+}
+
+/// A claim's spectra per profile; quick uses `full` unless it has its own list.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Spectra {
+    pub smoke: Vec<String>,
+    #[serde(default)]
+    pub quick: Option<Vec<String>>,
+    pub full: Vec<String>,
+}
+
+impl Spectra {
+    /// Every list, each spectrum once per list.
+    pub fn all(&self) -> impl Iterator<Item = &String> {
+        self.smoke.iter().chain(self.quick.iter().flatten()).chain(&self.full)
+    }
+
+    fn check(&self, origin: &str, what: &str) -> Result<()> {
+        if self.smoke.is_empty() || self.full.is_empty() || self.quick.as_ref().is_some_and(|q| q.is_empty()) {
+            return Err(Error::Registry(format!("{origin}: [{what}] lists must not be empty")));
+        }
+        for s in self.all() {
+            s.parse::<theory::Spectrum>().map_err(|e| Error::Registry(format!("{origin}: {e}")))?;
+        }
+        Ok(())
+    }
+}
 
 /// One claim's parameters.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimSpec {
     pub id: String,
-    /// Which paper and statement (THEORY.md §1).
+    /// Which check this is.
+    pub kind: Kind,
+    /// Which paper and statement (docs/theory.md §1).
     pub source: String,
     /// The claim in words, with its pass criterion.
     pub statement: String,
-    /// Spectra of the quick and full profiles (claims on quadratics).
+    /// The spectra per profile (claims on quadratics).
     #[serde(default)]
-    pub spectra: Vec<String>,
-    /// Smaller spectra of the smoke profile.
-    #[serde(default)]
-    pub smoke_spectra: Vec<String>,
+    pub spectra: Option<Spectra>,
     /// The network task of a claim measured by training (C9: "matrix_sensing"); such a claim
     /// has no spectra.
     #[serde(default)]
     pub task: Option<String>,
-    /// The tolerances, by name.
-    pub tolerance: BTreeMap<String, f64>,
-    /// Protocol numbers of a claim that simulates (runs, steps, batch, seed), by name.
+    /// The tolerances: typed by the kind ([`ClaimSpec::typed`]), or named numbers.
+    pub tolerance: toml::Table,
+    /// Protocol values of the kind (runs, steps, seeds, further spectra), by name.
     #[serde(default)]
-    pub protocol: BTreeMap<String, f64>,
+    pub protocol: toml::Table,
 }
 
 impl ClaimSpec {
-    /// Parses one claim file's text; `origin` names it in errors.
+    /// Parses one claim file's text; `origin` names it in errors. The kind's typed tolerances
+    /// and protocol are checked here, so a misspelt or missing field fails at load.
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
         let spec: ClaimSpec =
             toml::from_str(text).map_err(|e| Error::Registry(format!("{origin}: {}", e.message())))?;
-        match (&spec.task, spec.spectra.is_empty(), spec.smoke_spectra.is_empty()) {
-            (None, false, false) | (Some(_), true, true) => {}
-            (None, ..) => {
-                return Err(Error::Registry(format!("{origin}: spectra and smoke_spectra must not be empty")));
-            }
-            (Some(task), ..) => {
+        match (&spec.task, &spec.spectra) {
+            (None, Some(spectra)) => spectra.check(origin, "spectra")?,
+            (Some(_), None) => {}
+            (None, None) => return Err(Error::Registry(format!("{origin}: a claim needs [spectra] or a task"))),
+            (Some(task), Some(_)) => {
                 return Err(Error::Registry(format!("{origin}: a claim on the task '{task}' takes no spectra")));
             }
         }
-        let numbers =
-            spec.tolerance.iter().map(|e| ("tolerance", e)).chain(spec.protocol.iter().map(|e| ("protocol", e)));
-        if let Some((section, (name, v))) = numbers.into_iter().find(|(_, (_, v))| !v.is_finite()) {
-            return Err(Error::Registry(format!("{origin}: [{section}] {name} must be a finite number, got {v}")));
+        let tables = [("tolerance", &spec.tolerance), ("protocol", &spec.protocol)];
+        for (section, table) in tables {
+            for (name, v) in table {
+                if let Some(x) = v.as_float().filter(|x| !x.is_finite()) {
+                    return Err(Error::Registry(format!("{origin}: [{section}] {name} must be a finite number, got {x}")));
+                }
+            }
         }
-        for s in spec.spectra.iter().chain(&spec.smoke_spectra) {
-            s.parse::<theory::Spectrum>().map_err(|e| Error::Registry(format!("{origin}: {e}")))?;
-        }
+        crate::claims::validate(&spec).map_err(|e| Error::Registry(format!("{origin}: {e}")))?;
         Ok(spec)
     }
 
-    /// A named tolerance.
+    /// The tolerances as the kind's typed struct (unknown or missing fields are an error).
+    pub fn typed<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        typed(&self.tolerance, &self.id, "tolerance")
+    }
+
+    /// The protocol as the kind's typed struct (unknown or missing fields are an error).
+    pub fn typed_protocol<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        typed(&self.protocol, &self.id, "protocol")
+    }
+
+    /// A named tolerance number.
     pub fn tolerance(&self, name: &str) -> Result<f64> {
         lookup(&self.tolerance, &self.id, "tolerance", name)
     }
@@ -90,8 +158,16 @@ impl ClaimSpec {
     }
 }
 
-fn lookup(table: &BTreeMap<String, f64>, id: &str, section: &str, name: &str) -> Result<f64> {
-    table.get(name).copied().ok_or_else(|| Error::Registry(format!("claim {id}: [{section}] lacks '{name}'")))
+fn typed<T: serde::de::DeserializeOwned>(table: &toml::Table, id: &str, section: &str) -> Result<T> {
+    T::deserialize(toml::Value::Table(table.clone()))
+        .map_err(|e| Error::Registry(format!("claim {id}: [{section}] {}", e.message())))
+}
+
+fn lookup(table: &toml::Table, id: &str, section: &str, name: &str) -> Result<f64> {
+    let v = table.get(name).ok_or_else(|| Error::Registry(format!("claim {id}: [{section}] lacks '{name}'")))?;
+    v.as_float()
+        .or_else(|| v.as_integer().map(|i| i as f64))
+        .ok_or_else(|| Error::Registry(format!("claim {id}: [{section}] {name} must be a number, got {v}")))
 }
 
 /// Every `*.toml` in `dir`, sorted by claim id.

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use theory::finite_sum::{FiniteSum, Sampling};
 use theory::phase::saturation_batch;
-use theory::{Family, Method, PhaseOptions, Spectrum, SpectrumSummary, Target, phase_with_progress, tune_finite_sum};
+use theory::{Family, Method, Objective, PhaseOptions, Spectrum, SpectrumSummary, Target, phase_with_progress, tune_finite_sum_along};
 
 /// The methods a Gaussian sweep tunes.
 pub const FAMILIES: [Family; 4] = [Family::Sgd, Family::Hb, Family::Nag, Family::Asgd];
@@ -56,15 +56,11 @@ pub struct Sweep {
 }
 
 impl Sweep {
-    /// Tunes every family at every batch size (parallel over cells); `cell_done` ticks per cell.
-    pub fn run(
-        spec: &str,
-        batches: &[f64],
-        objective: theory::Objective,
-        cell_done: &(dyn Fn() + Sync),
-    ) -> Result<Sweep> {
+    /// Tunes every family for T(eps) along the batch grid (warm starts; families in parallel);
+    /// `cell_done` ticks per cell.
+    pub fn run(spec: &str, batches: &[f64], cell_done: &(dyn Fn() + Sync)) -> Result<Sweep> {
         let spectrum: Spectrum = spec.parse()?;
-        let options = PhaseOptions { objective, target: Target::default(), exact: true };
+        let options = PhaseOptions { objective: Objective::Target, target: Target::default(), exact: true };
         let diagram = phase_with_progress(&spectrum, &FAMILIES, batches, options, cell_done)?;
         let points = FAMILIES
             .iter()
@@ -92,8 +88,8 @@ impl Sweep {
     }
 
     /// SGD and HB on randomized Kaczmarz: a `rows` x d system with seed `seed` whose A^T A has
-    /// spectrum `spec`; each (method, B) tuned for the exact finite-sum T(eps), cells in
-    /// parallel. The summary (tr/L, B_hb, kappa) is that of H = A^T A / |A|_F^2.
+    /// spectrum `spec`; each method tuned along the batches (warm starts) for the exact finite-sum
+    /// T(eps), the methods in parallel. The summary (tr/L, B_hb, kappa) is that of H = A^T A / |A|_F^2.
     pub fn kaczmarz(
         spec: &str,
         rows: usize,
@@ -103,20 +99,21 @@ impl Sweep {
     ) -> Result<Sweep> {
         let sum = kaczmarz_sum(spec, rows, seed)?;
         let spectrum = sum.spectrum()?;
-        let cells: Vec<(Family, f64)> =
-            KACZMARZ_FAMILIES.iter().flat_map(|&f| batches.iter().map(move |&b| (f, b))).collect();
-        let tuned = cells
+        let sizes: Vec<usize> = batches.iter().map(|&b| b as usize).collect();
+        let points = KACZMARZ_FAMILIES
             .par_iter()
-            .map(|&(family, batch)| {
-                let t = tune_finite_sum(&sum, family, batch as usize, Sampling::WithReplacement, Target::default());
-                cell_done();
-                t.map(|t| Point { batch, method: t.method, rate: None, iterations: t.iterations.map(|i| i as f64) })
+            .map(|&family| {
+                let tuned =
+                    tune_finite_sum_along(&sum, family, &sizes, Sampling::WithReplacement, Target::default(), cell_done)?;
+                let points = batches.iter().zip(tuned).map(|(&batch, t)| Point {
+                    batch,
+                    method: t.method,
+                    rate: None,
+                    iterations: t.iterations.map(|i| i as f64),
+                });
+                Ok((family, points.collect()))
             })
             .collect::<theory::Result<Vec<_>>>()?;
-        let points = KACZMARZ_FAMILIES
-            .iter()
-            .map(|&f| (f, cells.iter().zip(&tuned).filter(|(c, _)| c.0 == f).map(|(_, p)| p.clone()).collect()))
-            .collect();
         Ok(Sweep {
             spec: spec.into(),
             problem: Problem::Kaczmarz { rows, seed },

@@ -1,4 +1,4 @@
-//! Phase diagram over batch sizes (issue: "phase diagram"): for every (method, B), tuned
+//! Phase diagram over batch sizes: for every (method, B), tuned
 //! parameters, serial runtime T(B), compute B T(B) and compute efficiency CE(B) = 1 / (B T(B)),
 //! and each method's measured saturation batch size: the B at which B T(B) reaches twice its
 //! value at the smallest batch of the grid (log-log interpolation between grid points).
@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::invalid;
 use crate::method::{Family, Method};
 use crate::spectrum::Spectrum;
-use crate::tune::{Objective, Target, tune};
+use crate::tune::{Objective, Target, tune_along};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -59,8 +59,10 @@ pub struct PhaseDiagram {
     pub saturation: Vec<Saturation>,
 }
 
-/// Tunes every (family, batch) cell in parallel; the output order (families, then batches as
-/// given) and every number are independent of the thread count.
+/// Tunes every (family, batch) cell, the families in parallel and each family along the batches
+/// with warm starts ([`crate::tune::tune_along`], so every family's tuned T(B) is
+/// non-increasing in B); the output order (families, then batches as given) and every number are
+/// independent of the thread count.
 pub fn phase(spectrum: &Spectrum, families: &[Family], batches: &[f64], options: PhaseOptions) -> Result<PhaseDiagram> {
     phase_with_progress(spectrum, families, batches, options, &|| {})
 }
@@ -73,16 +75,12 @@ pub fn phase_with_progress(
     options: PhaseOptions,
     cell_done: &(dyn Fn() + Sync),
 ) -> Result<PhaseDiagram> {
-    let cells = grid(families, batches)?;
-    let rows = cells
+    grid(families, batches)?;
+    let rows = families
         .par_iter()
-        .map(|&(family, batch)| {
-            let row = phase_cell(spectrum, family, batch, options);
-            cell_done();
-            row
-        })
+        .map(|&family| phase_family(spectrum, family, batches, options, cell_done))
         .collect::<Result<Vec<_>>>()?;
-    Ok(assemble(families, batches, options, rows))
+    Ok(assemble(families, batches, options, rows.into_iter().flatten().collect()))
 }
 
 /// The (family, batch) cells of a diagram, families outermost; an error unless there is at
@@ -100,16 +98,27 @@ pub fn grid(families: &[Family], batches: &[f64]) -> Result<Vec<(Family, f64)>> 
     Ok(families.iter().flat_map(|&f| batches.iter().map(move |&b| (f, b))).collect())
 }
 
-/// One cell: `family` tuned at `batch` for the objective, assessed, and T(B) and B T(B).
-pub fn phase_cell(spectrum: &Spectrum, family: Family, batch: f64, options: PhaseOptions) -> Result<PhaseRow> {
+/// One family's row of the diagram: tuned along `batches` with warm starts for the objective,
+/// each point assessed, with T(B) and B T(B); `cell_done` ticks per batch.
+pub fn phase_family(
+    spectrum: &Spectrum,
+    family: Family,
+    batches: &[f64],
+    options: PhaseOptions,
+    cell_done: &(dyn Fn() + Sync),
+) -> Result<Vec<PhaseRow>> {
     let PhaseOptions { objective, target, exact } = options;
-    let tuned = tune(spectrum, family, batch, objective, target)?;
-    let assessment = Assessment::new(spectrum, &tuned.method, batch, target, exact || objective == Objective::Target);
-    let iterations = match objective {
-        Objective::Rate => assessment.iterations_asymptotic,
-        Objective::Target => assessment.iterations_to_target.map(|t| t as f64),
-    };
-    Ok(PhaseRow { family, batch, method: tuned.method, assessment, iterations, compute: iterations.map(|t| t * batch) })
+    let tuned = tune_along(spectrum, family, batches, objective, target, cell_done)?;
+    let rows = batches.iter().zip(tuned).map(|(&batch, tuned)| {
+        let assessment =
+            Assessment::new(spectrum, &tuned.method, batch, target, exact || objective == Objective::Target);
+        let iterations = match objective {
+            Objective::Rate => assessment.iterations_asymptotic,
+            Objective::Target => assessment.iterations_to_target.map(|t| t as f64),
+        };
+        PhaseRow { family, batch, method: tuned.method, assessment, iterations, compute: iterations.map(|t| t * batch) }
+    });
+    Ok(rows.collect())
 }
 
 /// The diagram from its rows (in [`grid`] order): each family's saturation batch.

@@ -114,13 +114,11 @@ impl SearchSpace {
         Ok(SearchSpace { axes, build })
     }
 
-    /// The same space restricted to `radius` around `centre` (for the local target search).
-    fn around(mut self, centre: &[f64], radius: f64) -> Self {
-        for (axis, &c) in self.axes.iter_mut().zip(centre) {
-            axis.lo = axis.lo.max(c - radius);
-            axis.hi = axis.hi.min(c + radius);
-        }
-        self
+    /// The axes restricted to `radius` around `centre`, each with tolerance at least `tol` (for
+    /// the local target search).
+    fn around(&self, centre: &[f64], radius: f64, tol: f64) -> Vec<Axis> {
+        let near = |(axis, &c): (&Axis, &f64)| Axis { lo: axis.lo.max(c - radius), hi: axis.hi.min(c + radius), tol: axis.tol.max(tol) };
+        self.axes.iter().zip(centre).map(near).collect()
     }
 }
 
@@ -135,20 +133,21 @@ impl CostFunction for Profile<'_> {
     }
 }
 
-/// Minimises `f` over the box by nested Brent searches; returns the best point seen and its value.
-fn nested_brent(space: &SearchSpace, f: &dyn Fn(&[f64]) -> f64) -> (Vec<f64>, f64, usize) {
+/// Minimises `f` over the box `axes` by nested Brent searches; returns the best point seen and
+/// its value.
+fn nested_brent(axes: &[Axis], f: &dyn Fn(&[f64]) -> f64) -> (Vec<f64>, f64, usize) {
     let best = RefCell::new((Vec::new(), f64::INFINITY));
     let evaluations = Cell::new(0usize);
-    let point = RefCell::new(vec![0.0; space.axes.len()]);
+    let point = RefCell::new(vec![0.0; axes.len()]);
     fn level(
         k: usize,
-        space: &SearchSpace,
+        axes: &[Axis],
         f: &dyn Fn(&[f64]) -> f64,
         point: &RefCell<Vec<f64>>,
         best: &RefCell<(Vec<f64>, f64)>,
         evaluations: &Cell<usize>,
     ) -> f64 {
-        if k == space.axes.len() {
+        if k == axes.len() {
             let x = point.borrow().clone();
             let value = f(&x);
             evaluations.set(evaluations.get() + 1);
@@ -158,10 +157,10 @@ fn nested_brent(space: &SearchSpace, f: &dyn Fn(&[f64]) -> f64) -> (Vec<f64>, f6
             }
             return value;
         }
-        let Axis { lo, hi, tol } = space.axes[k];
+        let Axis { lo, hi, tol } = axes[k];
         let profile = |x: f64| {
             point.borrow_mut()[k] = x;
-            level(k + 1, space, f, point, best, evaluations)
+            level(k + 1, axes, f, point, best, evaluations)
         };
         if hi - lo <= tol {
             return profile(0.5 * (lo + hi));
@@ -170,24 +169,81 @@ fn nested_brent(space: &SearchSpace, f: &dyn Fn(&[f64]) -> f64) -> (Vec<f64>, f6
         let result = Executor::new(Profile(&profile), solver).configure(|s| s.max_iters(200)).run();
         result.map(|r| r.state.best_cost).unwrap_or(f64::INFINITY)
     }
-    level(0, space, f, &point, &best, &evaluations);
+    level(0, axes, f, &point, &best, &evaluations);
     let (x, value) = best.into_inner();
     (x, value, evaluations.get())
 }
 
 /// Tunes `family` at batch size `batch` on `spectrum` for `objective` (T(eps) per `target`).
 pub fn tune(spectrum: &Spectrum, family: Family, batch: f64, objective: Objective, target: Target) -> Result<Tuned> {
+    Ok(tune_warm(spectrum, family, batch, objective, target, None)?.1)
+}
+
+/// Tunes `family` at every batch of `batches` (strictly increasing), each batch warm-started
+/// from its neighbour's optimum: the previous batch's optimal parameters are a candidate at the
+/// next batch beside that batch's own rate optimum, and the search keeps the best point it sees.
+///
+/// For fixed parameters E[loss_t] never grows with B (docs/theory.md §5, monotonicity), so
+/// `T(B_k; θ*_{k-1}) <= T(B_{k-1}; θ*_{k-1})`, and with the candidate in the search the tuned
+/// T(B) (and, under `Rate`, the tuned rate) is non-increasing along the grid by construction.
+/// `done` is called after each batch.
+pub fn tune_along(
+    spectrum: &Spectrum,
+    family: Family,
+    batches: &[f64],
+    objective: Objective,
+    target: Target,
+    done: &(dyn Fn() + Sync),
+) -> Result<Vec<Tuned>> {
+    warm_chain(batches, done, |batch, previous| tune_warm(spectrum, family, batch, objective, target, previous))
+}
+
+/// Runs `step(batch, previous optimum)` along `batches` in order, each step seeing the search
+/// coordinates of the one before; `done` ticks after each step.
+fn warm_chain<B: Copy, T>(
+    batches: &[B],
+    done: &(dyn Fn() + Sync),
+    mut step: impl FnMut(B, Option<&[f64]>) -> Result<(Vec<f64>, T)>,
+) -> Result<Vec<T>> {
+    let mut previous: Option<Vec<f64>> = None;
+    let mut out = Vec::with_capacity(batches.len());
+    for &batch in batches {
+        let (x, tuned) = step(batch, previous.as_deref())?;
+        done();
+        previous = Some(x);
+        out.push(tuned);
+    }
+    Ok(out)
+}
+
+/// One batch of [`tune_along`]: the rate optimum at `batch`, the `previous` batch's optimum as a
+/// second candidate, then (objective `Target`) the local T(eps) search around the better one.
+/// Returns the optimum's search coordinates with the tuned method.
+fn tune_warm(
+    spectrum: &Spectrum,
+    family: Family,
+    batch: f64,
+    objective: Objective,
+    target: Target,
+    previous: Option<&[f64]>,
+) -> Result<(Vec<f64>, Tuned)> {
     let (space, x, mut evaluations) = rate_optimum(spectrum, family, batch)?;
-    let method = match objective {
-        Objective::Rate => (space.build)(&x),
+    let starts: Vec<&[f64]> = std::iter::once(x.as_slice()).chain(previous).collect();
+    let best = match objective {
+        Objective::Rate => {
+            let rho = |x: &[f64]| rate(spectrum, &(space.build)(x), batch).rho;
+            let best = starts.iter().copied().min_by(|a, b| rho(a).total_cmp(&rho(b))).expect("one start at least");
+            best.to_vec()
+        }
         Objective::Target => {
             let steps_to = |m: &Method, cap: usize| target_value(spectrum, m, batch, target.eps, cap);
-            let (method, n) = refine_for_target(space, &x, target.max_steps, &steps_to);
+            let (best, n) = refine_for_target(&space, &starts, target.max_steps, &steps_to);
             evaluations += n;
-            method
+            best
         }
     };
-    Ok(Tuned { method, rate: rate(spectrum, &method, batch), evaluations })
+    let method = (space.build)(&best);
+    Ok((best, Tuned { method, rate: rate(spectrum, &method, batch), evaluations }))
 }
 
 /// The rate-optimal point of `family` at `batch` on `spectrum`, in search coordinates.
@@ -201,7 +257,7 @@ fn rate_optimum(spectrum: &Spectrum, family: Family, batch: f64) -> Result<(Sear
         last.set(rho);
         rho
     };
-    let (x, best_rate, evaluations) = nested_brent(&space, &rate_at);
+    let (x, best_rate, evaluations) = nested_brent(&space.axes, &rate_at);
     if best_rate.is_nan() || best_rate >= 1.0 {
         return Err(invalid!("no convergent {family} parameters found at batch {batch} (best rate {best_rate})"));
     }
@@ -220,40 +276,43 @@ const TARGET_TOL: f64 = 1e-3;
 /// product of the axes' evaluations (thousands for three axes).
 const TARGET_SWEEPS: usize = 3;
 
-/// Minimises T(eps) near the start `x` (nested Brent for up to two axes, cyclic coordinate
-/// sweeps for three): `steps_to(method,
-/// cap)` is T(eps) with the curve stopped at `cap` steps (and extrapolated beyond), and the cap is
-/// always the best T found so far, so a poor candidate costs no more than the best one. Returns
-/// the method at the best point seen, with the evaluations spent.
+/// Minimises T(eps) near the best of `starts` (nested Brent for up to two axes, cyclic
+/// coordinate sweeps for three): `steps_to(method, cap)` is T(eps) with the curve stopped at `cap`
+/// steps (and extrapolated beyond), and the cap is always the best T found so far, so a poor
+/// candidate costs no more than the best one. Returns the best point seen (never worse than any
+/// start), with the evaluations spent.
 fn refine_for_target(
-    space: SearchSpace,
-    x: &[f64],
+    space: &SearchSpace,
+    starts: &[&[f64]],
     max_steps: usize,
     steps_to: &dyn Fn(&Method, usize) -> f64,
-) -> (Method, usize) {
-    let mut local = space.around(x, TARGET_RADIUS);
-    local.axes.iter_mut().for_each(|a| a.tol = a.tol.max(TARGET_TOL));
+) -> (Vec<f64>, usize) {
     let best = Cell::new(max_steps as f64);
     let evaluations = Cell::new(0usize);
     let t_at = |x: &[f64]| {
         evaluations.set(evaluations.get() + 1);
-        let v = steps_to(&(local.build)(x), best.get().ceil() as usize);
+        let v = steps_to(&(space.build)(x), best.get().ceil() as usize);
         best.set(best.get().min(v));
         v
     };
-    let mut point = x.to_vec();
-    let mut value = t_at(&point);
-    if local.axes.len() <= 2 {
+    let (mut point, mut value) = (starts[0].to_vec(), f64::INFINITY);
+    for x in starts {
+        let v = t_at(x);
+        if v < value {
+            (point, value) = (x.to_vec(), v);
+        }
+    }
+    let local = space.around(&point, TARGET_RADIUS, TARGET_TOL);
+    if local.len() <= 2 {
         // One or two axes: the nested search (about 15 x 15 evaluations) also follows the
         // momentum-step ridge of HB and NAG, where coordinate sweeps stop early (seen: T 234
         // against a grid's 222 on a Kaczmarz system).
         let (xt, vt, _) = nested_brent(&local, &t_at);
-        return ((local.build)(if vt < value { &xt } else { x }), evaluations.get());
+        return (if vt < value { xt } else { point }, evaluations.get());
     }
     for _ in 0..TARGET_SWEEPS {
         let before = value;
-        for k in 0..local.axes.len() {
-            let Axis { lo, hi, tol } = local.axes[k];
+        for (k, &Axis { lo, hi, tol }) in local.iter().enumerate() {
             let base = point.clone();
             let along = |v: f64| {
                 let mut p = base.clone();
@@ -273,7 +332,7 @@ fn refine_for_target(
             break;
         }
     }
-    ((local.build)(&point), evaluations.get())
+    (point, evaluations.get())
 }
 
 /// T(eps) of `method`, capped at `cap` steps: beyond the cap the remaining loss ratio is
@@ -313,24 +372,44 @@ pub fn tune_finite_sum(
     sampling: Sampling,
     target: Target,
 ) -> Result<FiniteTuned> {
-    sum.check_batch(batch, sampling)?;
+    Ok(tune_finite_sum_along(sum, family, &[batch], sampling, target, &|| {})?.remove(0))
+}
+
+/// [`tune_finite_sum`] at every batch of `batches` (increasing), each warm-started from its
+/// neighbour's optimum as in [`tune_along`]: the finite-sum E[loss_t] at fixed parameters does
+/// not grow with B either (with or without replacement), so the tuned T(B) is non-increasing.
+pub fn tune_finite_sum_along(
+    sum: &FiniteSum,
+    family: Family,
+    batches: &[usize],
+    sampling: Sampling,
+    target: Target,
+    done: &(dyn Fn() + Sync),
+) -> Result<Vec<FiniteTuned>> {
+    for &batch in batches {
+        sum.check_batch(batch, sampling)?;
+    }
     let spectrum = sum.spectrum()?;
-    let (space, x, _) = rate_optimum(&spectrum, family, batch as f64)?;
     let sigma0 = isotropic_start(sum.dim());
-    let hitting = |m: &Method, cap: usize| {
-        let capped = Target { eps: target.eps, max_steps: cap };
-        sum.iterations_to_target(m, batch, sampling, &sigma0, capped).expect("batch checked above")
-    };
-    let steps_to = |m: &Method, cap: usize| match hitting(m, cap) {
-        Hitting::Reached(t) => t as f64,
-        // Extrapolate with the rate observed so far: (excess eps)^(1/cap) per step.
-        Hitting::NotReached { excess } => {
-            let log_rho = (excess * target.eps).ln() / cap as f64;
-            if log_rho < 0.0 { cap as f64 + excess.ln() / -log_rho } else { 1e30 * (1.0 + log_rho) }
-        }
-        Hitting::Diverged(t) => 1e30 * (1.0 + 1.0 / t as f64),
-    };
-    let (method, evaluations) = refine_for_target(space, &x, target.max_steps, &steps_to);
-    let iterations = hitting(&method, target.max_steps).reached();
-    Ok(FiniteTuned { method, iterations, evaluations })
+    warm_chain(batches, done, |batch, previous| {
+        let (space, x, _) = rate_optimum(&spectrum, family, batch as f64)?;
+        let hitting = |m: &Method, cap: usize| {
+            let capped = Target { eps: target.eps, max_steps: cap };
+            sum.iterations_to_target(m, batch, sampling, &sigma0, capped).expect("batch checked above")
+        };
+        let steps_to = |m: &Method, cap: usize| match hitting(m, cap) {
+            Hitting::Reached(t) => t as f64,
+            // Extrapolate with the rate observed so far: (excess eps)^(1/cap) per step.
+            Hitting::NotReached { excess } => {
+                let log_rho = (excess * target.eps).ln() / cap as f64;
+                if log_rho < 0.0 { cap as f64 + excess.ln() / -log_rho } else { 1e30 * (1.0 + log_rho) }
+            }
+            Hitting::Diverged(t) => 1e30 * (1.0 + 1.0 / t as f64),
+        };
+        let starts: Vec<&[f64]> = std::iter::once(x.as_slice()).chain(previous).collect();
+        let (best, evaluations) = refine_for_target(&space, &starts, target.max_steps, &steps_to);
+        let method = (space.build)(&best);
+        let iterations = hitting(&method, target.max_steps).reached();
+        Ok((best, FiniteTuned { method, iterations, evaluations }))
+    })
 }

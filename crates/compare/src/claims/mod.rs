@@ -1,0 +1,119 @@
+//! The checks of the claims measured on tuned phase diagrams, one module per claim (C2–C8;
+//! docs/theory.md §1, §5). Each module owns its typed tolerances, its measurement on the sweeps
+//! of its spectra and its verdict; [`evaluate`] dispatches once, by the claim file's `kind`.
+//! The self-measuring claims live in [`crate::exactness`] (C1), [`crate::scaling`] (C9) and
+//! [`crate::transfer`] (C10).
+
+pub mod c2_critical_batch;
+pub mod c3_parallelization;
+pub mod c4_hb_window;
+pub mod c5_frontier;
+pub mod c6_asgd;
+pub mod c7_momentum_rule;
+pub mod c8_kaczmarz;
+
+use crate::error::{Error, Result};
+use crate::registry::{ClaimSpec, Kind};
+use crate::sweep::Sweep;
+use crate::verdict::Verdict;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// The outcome of one claim.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ClaimResult {
+    pub id: String,
+    pub source: String,
+    pub statement: String,
+    /// The theory's prediction (numbers, per spectrum where it depends on one).
+    pub predicted: Value,
+    /// What was measured.
+    pub measured: Value,
+    /// The pass criterion, as fixed in the claim file.
+    pub tolerance: Value,
+    pub verdict: Verdict,
+    /// One line for the verdict table, with the margin.
+    pub summary: String,
+    /// Figure files written for this claim.
+    pub figures: Vec<String>,
+}
+
+impl ClaimResult {
+    pub(crate) fn new(spec: &ClaimSpec, predicted: Value, measured: Value, verdict: Verdict, summary: String) -> Self {
+        ClaimResult {
+            id: spec.id.clone(),
+            source: spec.source.clone(),
+            statement: spec.statement.clone(),
+            predicted,
+            measured,
+            tolerance: json!(spec.tolerance),
+            verdict,
+            summary,
+            figures: Vec::new(),
+        }
+    }
+
+    fn from_part(spec: &ClaimSpec, part: Part) -> Self {
+        ClaimResult::new(spec, part.predicted, part.measured, part.verdict, part.summary)
+    }
+}
+
+/// What one check found: the pieces of a [`ClaimResult`] without the claim's identity, so that
+/// C8 can hold the C2–C4 checks as parts.
+#[derive(Clone, Debug)]
+pub struct Part {
+    pub predicted: Value,
+    pub measured: Value,
+    pub verdict: Verdict,
+    pub summary: String,
+}
+
+/// Evaluates claim `spec` on the sweeps of its spectra (in the claim file's order; C8: its
+/// systems, then its window family's).
+pub fn evaluate(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult> {
+    let part = match spec.kind {
+        Kind::SgdCriticalBatch => c2_critical_batch::check(&spec.typed()?, sweeps),
+        Kind::PerfectParallelization => c3_parallelization::check(&spec.typed()?, sweeps),
+        Kind::HbWindow => c4_hb_window::check(&spec.typed()?, sweeps),
+        Kind::EfficiencyFrontier => c5_frontier::check(&spec.typed()?, sweeps),
+        Kind::AsgdAcceleration => c6_asgd::check(&spec.typed()?, sweeps)?,
+        Kind::MomentumRule => c7_momentum_rule::check(&spec.typed()?, sweeps)?,
+        Kind::KaczmarzBatchLaws => c8_kaczmarz::check(spec, sweeps)?,
+        Kind::Exactness | Kind::MomentumScaling | Kind::BatchTransfer => {
+            return Err(Error::Registry(format!("claim {} measures on its own, not on sweeps", spec.id)));
+        }
+    };
+    Ok(ClaimResult::from_part(spec, part))
+}
+
+/// Checks at load that the claim file holds what its kind reads (typed tolerances and protocol,
+/// unknown fields refused).
+pub fn validate(spec: &ClaimSpec) -> Result<()> {
+    match spec.kind {
+        Kind::SgdCriticalBatch => spec.typed::<c2_critical_batch::Tolerance>().map(drop),
+        Kind::PerfectParallelization => spec.typed::<c3_parallelization::Tolerance>().map(drop),
+        Kind::HbWindow => spec.typed::<c4_hb_window::Tolerance>().map(drop),
+        Kind::EfficiencyFrontier => spec.typed::<c5_frontier::Tolerance>().map(drop),
+        Kind::AsgdAcceleration => spec.typed::<c6_asgd::Tolerance>().map(drop),
+        Kind::MomentumRule => spec.typed::<c7_momentum_rule::Tolerance>().map(drop),
+        Kind::KaczmarzBatchLaws => c8_kaczmarz::validate(spec),
+        Kind::Exactness | Kind::MomentumScaling | Kind::BatchTransfer => Ok(()),
+    }
+}
+
+/// "0.912" or "-" for a missing value.
+pub(crate) fn fmt(x: Option<f64>) -> String {
+    x.map_or("-".into(), |v| format!("{v:.3}"))
+}
+
+/// The median and range of `values` (None when empty).
+pub(crate) fn median_range(values: &[f64]) -> Option<(f64, f64, f64)> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let median = if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) };
+    Some((median, v[0], v[n - 1]))
+}

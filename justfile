@@ -20,7 +20,7 @@ fig NAME:
     cargo run --release -- verify --profile full --only {{NAME}} --out results/fig-{{NAME}}
     cp results/fig-{{NAME}}/{{NAME}}-*.png results/fig-{{NAME}}/{{NAME}}-*.svg figures/
 
-# The tuned phase diagram of one spectrum (THEORY.md §5).
+# The tuned phase diagram of one spectrum (docs/theory.md §5).
 phase spectrum="power:d=1000,a=1":
     mkdir -p results
     cargo run --release -- phase --spectrum {{spectrum}} --csv results/phase.csv

@@ -78,13 +78,13 @@ pub struct CaseArgs {
     pub batch: f64,
 }
 
-/// The method and its hyperparameters (THEORY.md §3).
+/// The method and its hyperparameters (docs/theory.md §3).
 #[derive(clap::Args)]
 pub struct MethodArgs {
     /// sgd | hb | nag | asgd | sp (sp without parameters uses the closed-form accelerated rule).
     #[arg(long, value_parser = family)]
     pub method: Family,
-    /// Classical learning rate (THEORY.md §3).
+    /// Classical learning rate (docs/theory.md §3).
     #[arg(long, value_parser = number, allow_negative_numbers = true)]
     pub lr: Option<f64>,
     /// Classical momentum b of heavy ball / Nesterov: x' = x - lr g + b (x - x_prev).

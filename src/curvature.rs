@@ -1,6 +1,6 @@
 //! `momlab curvature`: the curvature and gradient-noise estimates of a network's full train loss
 //! at initialisation or at saved parameters (nn::curvature), and the batch-size predictions of
-//! THEORY.md §5 they give: tr(H) with its 95 % interval, lambda_max, the top Lanczos Ritz
+//! docs/theory.md §5 they give: tr(H) with its 95 % interval, lambda_max, the top Lanczos Ritz
 //! values, B_simple, the Gauss–Newton mu_eff for a target loss, B_sgd = tr/L, B_hb =
 //! sqrt(kappa_eff) B_sgd.
 

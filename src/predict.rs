@@ -1,5 +1,5 @@
 //! `momlab predict`: the exact rate and iteration counts of one method at one batch size, with
-//! the closed-form predictions of THEORY.md §5.
+//! the closed-form predictions of docs/theory.md §5.
 
 use crate::args::{self, CaseArgs, ObjectiveArg, TargetArgs};
 use crate::output::{self, cell};

@@ -12,7 +12,7 @@ use theory::{Family, GaussianDynamics, Method, Moments, Predictions, rate};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// gaussian (streaming regression, THEORY.md §2), kaczmarz or cd (finite systems, §6).
+    /// gaussian (streaming regression, docs/theory.md §2), kaczmarz or cd (finite systems, §6).
     #[arg(long, value_enum, default_value = "gaussian")]
     problem: ProblemArg,
     /// Spectrum: of H for gaussian; the eigenvalues a generated --system is built with.
@@ -32,7 +32,7 @@ pub struct Args {
     /// Seed of the whole ensemble (run r uses the stream of (seed, r)).
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// gaussian only: explicit (B d normals per step) or chi2 (d normals, THEORY.md §7) [default: chi2].
+    /// gaussian only: explicit (B d normals per step) or chi2 (d normals, docs/theory.md §7) [default: chi2].
     #[arg(long)]
     sampler: Option<Sampler>,
     /// kaczmarz/cd only: draw the B atoms with or without replacement [default: with].

@@ -22,6 +22,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -259,7 +261,7 @@ impl Store {
         sweep: SweepArgs,
         weights: &[u64],
         verbosity: Verbosity,
-        compute: impl Fn(usize, &(dyn Fn() + Sync)) -> Result<T>,
+        compute: impl Fn(usize, &(dyn Fn() + Sync)) -> Result<T> + Sync,
         merge: fn(&mut Store) -> Result<()>,
     ) -> Result<()> {
         let total = self.manifest.cells.len();
@@ -267,22 +269,22 @@ impl Store {
         let (todo, done): (Vec<usize>, Vec<usize>) =
             mine.iter().partition(|&&p| sweep.force || !self.cell_path(p).exists());
         let bar = progress(mine.iter().map(|&p| weights[p]).sum(), verbosity, &self.manifest.command, sweep.shard);
-        let mut finished_weight: u64 = done.iter().map(|&p| weights[p]).sum();
-        bar.set_position(finished_weight);
+        bar.set_position(done.iter().map(|&p| weights[p]).sum());
         let message = |n: usize| format!("{n}/{} cells", mine.len());
         bar.set_message(message(done.len()));
         for &p in &done {
             tracing::info!("cell {} already finished: skipped", self.manifest.cells[p]);
         }
-        let computed: Result<()> = todo.iter().enumerate().try_for_each(|(k, &p)| {
+        // Cells are independent and each writes its own file, so they run in parallel; every
+        // output is the same whatever the order they finish in.
+        let finished = AtomicUsize::new(done.len());
+        let computed: Result<()> = todo.par_iter().try_for_each(|&p| {
             let name = &self.manifest.cells[p];
             tracing::info!("cell {name}: computing");
             let start = std::time::Instant::now();
             let value = compute(p, &|| bar.inc(1))?;
             output::write_atomically(&self.cell_path(p), |w| Ok(serde_json::to_writer(w, &value)?))?;
-            finished_weight += weights[p];
-            bar.set_position(finished_weight);
-            bar.set_message(message(done.len() + k + 1));
+            bar.set_message(message(finished.fetch_add(1, Ordering::Relaxed) + 1));
             tracing::info!("cell {name}: done in {:.2} s", start.elapsed().as_secs_f64());
             Ok(())
         });

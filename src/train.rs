@@ -1,4 +1,4 @@
-//! `momlab train`: one label-noise training run of a network (nn crate, THEORY.md §8): phase 1
+//! `momlab train`: one label-noise training run of a network (nn crate, docs/theory.md §8): phase 1
 //! noise-free full-batch GD to interpolation, then the method of `--method` with label noise
 //! `--eps` under a learning-rate schedule and a fixed or coupled momentum (1 - beta = C lr^g).
 

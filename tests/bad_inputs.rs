@@ -1,4 +1,4 @@
-//! The bad-input surface, end to end (issue 7): every case is a `momlab` command line (over the
+//! The bad-input surface, end to end: every case is a `momlab` command line (over the
 //! CLI, spectrum and system files, experiment TOML files, checkpoints and sweep directories) that
 //! must end with exit code 2 and one line on stderr naming the problem, without a panic, and
 //! must leave the working directory exactly as it found it (no file created, changed or removed,
@@ -71,11 +71,14 @@ fn every_bad_input_exits_2_with_one_line_and_leaves_nothing_behind() {
     let other_task = input(cwd, "other.json", "{\"task\": \"diabetes\", \"task_config\": {}, \"params\": [1.0]}");
     input(cwd, "broken/manifest.json", "{\"command\": 3}"); // merged below as inputs/broken
     let unknown_key = experiments(cwd, "unknown-key", "C2", |t| format!("colour = \"red\"\n{t}"));
-    let wrong_type = experiments(cwd, "wrong-type", "C2", |t| t.replace("lo = 0.5", "lo = \"half\""));
-    let nan_tolerance = experiments(cwd, "nan-tolerance", "C2", |t| t.replace("lo = 0.5", "lo = nan"));
+    let wrong_type = experiments(cwd, "wrong-type", "C2", |t| t.replace("slope = [0.8, 1.2]", "slope = \"steep\""));
+    let nan_tolerance = experiments(cwd, "nan-tolerance", "C2", |t| t.replace("slope = [0.8, 1.2]", "slope = [nan, 1.2]"));
+    let typo = experiments(cwd, "typo", "C2", |t| t.replace("interval = [", "intervall = ["));
+    let missing = experiments(cwd, "missing", "C2", |t| t.replace("interval = [0.7, 1.3]\n", ""));
+    let no_kind = experiments(cwd, "no-kind", "C2", |t| t.replace("kind = \"sgd_critical_batch\"", "kind = \"guess\""));
     let inf_protocol = experiments(cwd, "inf-protocol", "C2", |t| format!("{t}\n[protocol]\nseed = inf\n"));
     let bad_spectrum = experiments(cwd, "bad-spectrum", "C2", |t| t.replace("power:d=50,a=1", "power:d=-50,a=1"));
-    let no_smoke = experiments(cwd, "no-smoke", "C2", |t| t.replace("smoke_spectra = [", "smoke_spectra = [] #"));
+    let no_smoke = experiments(cwd, "no-smoke", "C2", |t| t.replace("smoke = [", "smoke = [] #"));
     let syntax = experiments(cwd, "syntax", "C2", |t| t.replace("id = \"C2\"", "id = "));
     let renamed = experiments(cwd, "renamed", "C2", |t| t.replace("id = \"C2\"", "id = \"C3\""));
     let empty_claim = experiments(cwd, "empty-claim", "C2", |_| String::new());
@@ -83,8 +86,9 @@ fn every_bad_input_exits_2_with_one_line_and_leaves_nothing_behind() {
 
     // Sweep directories prepared by real runs: one shard of three (incomplete), and a finished
     // phase sweep of another configuration.
-    let phase =
-        |spec: &str, extra: &str| words(&format!("phase --spectrum {spec} --methods sgd --batches 1,2,4 {extra}"));
+    let phase = |spec: &str, extra: &str| {
+        words(&format!("phase --spectrum {spec} --methods sgd,hb,nag --batches 1,2,4 {extra}"))
+    };
     let prepared = |args: Vec<String>| assert!(momlab_in(cwd, &args).status.success(), "{args:?}");
     prepared(phase("power:d=20,a=1", "--out sweeps/incomplete --shard 1/3 --quiet"));
     prepared(phase("power:d=20,a=1", "--out sweeps/finished --quiet"));
@@ -161,8 +165,11 @@ fn every_bad_input_exits_2_with_one_line_and_leaves_nothing_behind() {
         (verify("--only C42"), "unknown claim 'C42'"),
         (verify("--experiments inputs/none"), "cannot read"),
         (verify(&format!("--experiments {unknown_key}")), "unknown field `colour`"),
-        (verify(&format!("--experiments {wrong_type}")), "invalid type: string \"half\", expected f64"),
-        (verify(&format!("--experiments {nan_tolerance}")), "[tolerance] lo must be a finite number, got NaN"),
+        (verify(&format!("--experiments {wrong_type}")), "invalid type: string \"steep\""),
+        (verify(&format!("--experiments {nan_tolerance}")), "[tolerance] slope must be a finite number, got NaN"),
+        (verify(&format!("--experiments {typo}")), "unknown field `intervall`"),
+        (verify(&format!("--experiments {missing}")), "missing field `interval`"),
+        (verify(&format!("--experiments {no_kind}")), "unknown variant `guess`"),
         (verify(&format!("--experiments {inf_protocol}")), "[protocol] seed must be a finite number, got inf"),
         (verify(&format!("--experiments {bad_spectrum}")), "d must be a non-negative integer, got '-50'"),
         (verify(&format!("--experiments {no_smoke}")), "must not be empty"),

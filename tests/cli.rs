@@ -86,7 +86,7 @@ fn phase_csv_and_json_contract() {
     }
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 10);
-    // THEORY.md §5: HB at B = 16 needs 16.3 iterations per e-fold.
+    // docs/theory.md §5: HB at B = 16 needs 16.3 iterations per e-fold.
     let efold = headers.iter().position(|h| h == "efold").unwrap();
     let hb16: f64 = rows[7][efold].parse().unwrap();
     assert!((hb16 / 16.3 - 1.0).abs() < 0.02, "{hb16}");

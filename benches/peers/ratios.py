@@ -1,4 +1,4 @@
-"""Issue 3's performance goals in one run: runs the criterion benchmark crates/sim/benches/gaussian.rs
+"""The simulation performance goals in one run: runs the criterion benchmark crates/sim/benches/gaussian.rs
 and the NumPy/JAX peers (gaussian_hb.py), then prints every ratio with its goal.
 
     python3 benches/peers/ratios.py          (from the repository root; needs numpy and jax)

@@ -1,5 +1,5 @@
 //! C1, exactness: Monte Carlo of the sim engines against the exact expected dynamics of theory
-//! (THEORY.md §4, §6) for SGD, HB, NAG and ASGD on Gaussian regression, randomized Kaczmarz and
+//! (docs/theory.md §4, §6) for SGD, HB, NAG and ASGD on Gaussian regression, randomized Kaczmarz and
 //! coordinate descent. Per case: the worst |mean − exact| / SE over the checkpoints, and whether
 //! the jackknife interval of the fitted rate (second half of the run) covers the theory rate, at
 //! the Bonferroni level 1 − (1 − family_level)/cases so that the whole family errs with
@@ -22,7 +22,7 @@ pub struct Budget {
 }
 
 /// The four methods at step sizes scaled by eta = 1/L_B, L_B = lambda_max(E[H_B H_B^T]) / L
-/// (THEORY.md §5's L_B for Gaussian H_B), well inside the region where the loss's second moment
+/// (docs/theory.md §5's L_B for Gaussian H_B), well inside the region where the loss's second moment
 /// contracts, so that the sample mean has a finite variance and "4 SE" means what it says. (At
 /// twice these steps the loss of coordinate descent is heavy-tailed enough that the mean of
 /// 20 000 runs strays up to 6.5 SE from the exact mean: the SE of a heavy-tailed sample is itself

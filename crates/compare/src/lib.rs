@@ -1,4 +1,4 @@
-//! momentum-lab compare: every claim of the source papers (THEORY.md §1) as a check with a
+//! momentum-lab compare: every claim of the source papers (docs/theory.md §1) as a check with a
 //! verdict. Claims live in `experiments/<id>.toml` ([`registry`]); the profile ([`profile`])
 //! sets how much is measured; [`sweep`] holds the per-spectrum measurements the claims share;
 //! [`claims`] decides each verdict ([`verdict`]); [`report`] renders the table and report.md.

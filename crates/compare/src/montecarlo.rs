@@ -1,5 +1,5 @@
 //! T(B) measured by simulation, for the T(B) figures: an ensemble of Gaussian-regression runs
-//! (sim's exact chi-square sampler, THEORY.md §7) of a tuned method, and the first step at which
+//! (sim's exact chi-square sampler, docs/theory.md §7) of a tuned method, and the first step at which
 //! the Monte-Carlo mean loss crosses eps E[loss_0] (E[loss_0] = tr(H)/(2d) exactly for the
 //! N(0, I/d) start). The interval is where mean ∓ 2 SE cross the same level: the steps at which
 //! the mean loss is, at about 95 % pointwise confidence, not yet / already below the target.

@@ -118,7 +118,7 @@ impl ClaimSpec {
         let tables = [("tolerance", &spec.tolerance), ("protocol", &spec.protocol)];
         for (section, table) in tables {
             for (name, v) in table {
-                if let Some(x) = v.as_float().filter(|x| !x.is_finite()) {
+                if let Some(x) = non_finite(v) {
                     return Err(Error::Registry(format!("{origin}: [{section}] {name} must be a finite number, got {x}")));
                 }
             }
@@ -155,6 +155,16 @@ impl ClaimSpec {
         } else {
             Err(Error::Registry(format!("claim {}: [protocol] {name} must be a whole number >= 1, got {v}", self.id)))
         }
+    }
+}
+
+/// The first non-finite number in `v` (TOML accepts nan and inf), searching arrays and tables.
+fn non_finite(v: &toml::Value) -> Option<f64> {
+    match v {
+        toml::Value::Float(x) if !x.is_finite() => Some(*x),
+        toml::Value::Array(items) => items.iter().find_map(non_finite),
+        toml::Value::Table(t) => t.values().find_map(non_finite),
+        _ => None,
     }
 }
 

@@ -1,4 +1,4 @@
-//! C9: the momentum scaling of label-noise heavy ball (THEORY.md §1.3, §8; Cowsik, Can,
+//! C9: the momentum scaling of label-noise heavy ball (docs/theory.md §1.3, §8; Cowsik, Can,
 //! Glorioso): with 1 - beta = C eta^g, training is fastest at g = 2/3.
 //!
 //! The measurement is [`nn::scan`]: from one interpolating point of a matrix-sensing task,
@@ -24,7 +24,7 @@
 //!
 //! Fits (least squares in log-log with 95 % intervals, [`log_log_fit`]): log(1 - beta)* = log C
 //! + g log eta, and log T* = a - p log eta (predicted p = 2/3); also g over every three
-//! consecutive learning rates (g per eta range, THEORY.md §8's caution).
+//! consecutive learning rates (g per eta range, docs/theory.md §8's caution).
 //! Verdict: pass if g's interval contains `g` (2/3) or |g - 2/3| <= `g_abs`; inconclusive with
 //! fewer than three knees.
 

@@ -1,9 +1,9 @@
 //! Per-spectrum measurements shared by the claims: the tuned phase diagram of SGD, HB, NAG and
 //! ASGD over the profile's batch grid, with T(B) the exact iterations to E[loss] <= 1e-4 E[loss_0]
-//! (THEORY.md §4) at the tuned hyperparameters, and the saturation batch of each method (where
-//! B T(B) reaches twice its B = 1 value, log-log interpolated; THEORY.md §5).
+//! (docs/theory.md §4) at the tuned hyperparameters, and the saturation batch of each method (where
+//! B T(B) reaches twice its B = 1 value, log-log interpolated; docs/theory.md §5).
 //!
-//! The same measurements on randomized Kaczmarz (THEORY.md §6): a generated consistent system
+//! The same measurements on randomized Kaczmarz (docs/theory.md §6): a generated consistent system
 //! whose A^T A has the spectrum, SGD and HB tuned for T(eps) of the exact finite-sum recursion,
 //! mini-batches of rows drawn with replacement.
 

@@ -1,4 +1,4 @@
-//! C10: do the batch-size predictions of the quadratic theory (THEORY.md §5) transfer to
+//! C10: do the batch-size predictions of the quadratic theory (docs/theory.md §5) transfer to
 //! networks? Per task (the teacher–student MLP and the diabetes MLP of the nn crate):
 //!
 //! ```text
@@ -9,7 +9,7 @@
 //!                the path where the linearised model reaches the target; B_hb = sqrt(kappa_eff)
 //!                B_sgd
 //!     measure    steps T(B) to the target loss for SGD and heavy ball (momentum from the
-//!                closed-form rule (A) of THEORY.md §5 with L_B = L (1 + 1/B) + tr/B and mu_eff,
+//!                closed-form rule (A) of docs/theory.md §5 with L_B = L (1 + 1/B) + tr/B and mu_eff,
 //!                and from a small grid), the learning rate tuned per B   (nn::critical)
 //! ```
 //!

@@ -1,7 +1,9 @@
-//! The claim registry: every experiments/*.toml parses, names its own file, and malformed files
-//! are refused with a message naming the problem.
+//! The claim registry: every experiments/*.toml parses, names its own file and its kind, and
+//! malformed files (unknown fields, missing typed tolerances, wrong kinds) are refused with a
+//! message naming the problem.
 
-use compare::registry::{ClaimSpec, load};
+use compare::registry::{ClaimSpec, Kind, load};
+use compare::{Profile, select};
 use std::path::Path;
 
 fn experiments() -> std::path::PathBuf {
@@ -9,46 +11,80 @@ fn experiments() -> std::path::PathBuf {
 }
 
 #[test]
-fn every_experiment_file_parses() {
+fn every_experiment_file_parses_with_its_kind() {
     let claims = load(&experiments()).unwrap();
     let ids: Vec<&str> = claims.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10"]);
+    let kinds: Vec<Kind> = claims.iter().map(|c| c.kind).collect();
+    use Kind::*;
+    assert_eq!(
+        kinds,
+        [
+            Exactness,
+            SgdCriticalBatch,
+            PerfectParallelization,
+            HbWindow,
+            EfficiencyFrontier,
+            AsgdAcceleration,
+            MomentumRule,
+            KaczmarzBatchLaws,
+            MomentumScaling,
+            BatchTransfer
+        ]
+    );
     for c in &claims {
         assert!(!c.tolerance.is_empty() && !c.statement.is_empty() && !c.source.is_empty(), "{c:?}");
     }
-    // C4's spectra are the three kappas of the claim.
+    let summary = |spec: &String| spec.parse::<theory::Spectrum>().unwrap().summary();
+    // C2's family: at least six spectra whose tr/L spans at least 1.5 decades.
+    let c2 = claims.iter().find(|c| c.id == "C2").unwrap();
+    let ratios: Vec<f64> = Profile::Full.spectra(c2).iter().map(|s| summary(s).b_sgd).collect();
+    let span = ratios.iter().cloned().fold(0.0, f64::max) / ratios.iter().cloned().fold(f64::INFINITY, f64::min);
+    assert!(ratios.len() >= 6 && span.log10() >= 1.5, "{ratios:?}");
+    // C4's family: at least five kappas over at least two decades.
     let c4 = claims.iter().find(|c| c.id == "C4").unwrap();
-    let kappas: Vec<f64> = c4.spectra.iter().map(|s| s.parse::<theory::Spectrum>().unwrap().kappa().round()).collect();
-    assert_eq!(kappas, [1e2, 1e3, 1e4]);
+    let kappas: Vec<f64> = Profile::Full.spectra(c4).iter().map(|s| summary(s).kappa).collect();
+    let span = kappas.iter().cloned().fold(0.0, f64::max) / kappas.iter().cloned().fold(f64::INFINITY, f64::min);
+    assert!(kappas.len() >= 5 && span.log10() >= 1.99, "{kappas:?}");
+    // Quick and full judge the same spectra (profiles differ in the grid, not the claim).
+    for c in &claims {
+        assert_eq!(Profile::Quick.spectra(c), Profile::Full.spectra(c), "{}", c.id);
+    }
 }
 
 #[test]
 fn malformed_claims_are_refused() {
-    let good = "id = \"C9\"\nsource = \"s\"\nstatement = \"t\"\nspectra = [\"power:d=5,a=1\"]\nsmoke_spectra = [\"power:d=5,a=1\"]\n[tolerance]\nlo = 0.5\n";
+    let good = "id = \"C2\"\nkind = \"sgd_critical_batch\"\nsource = \"s\"\nstatement = \"t\"\n[spectra]\nsmoke = [\"power:d=5,a=1\"]\nfull = [\"power:d=5,a=1\"]\n[tolerance]\nslope = [0.8, 1.2]\ninterval = [0.7, 1.3]\nreported_window = [0.5, 2.0]\n";
     let spec = ClaimSpec::parse(good, "ok.toml").unwrap();
-    assert_eq!(spec.tolerance("lo").unwrap(), 0.5);
-    assert!(spec.tolerance("hi").unwrap_err().to_string().contains("lacks 'hi'"));
+    let typed: compare::claims::c2_critical_batch::Tolerance = spec.typed().unwrap();
+    assert_eq!(typed.slope, [0.8, 1.2]);
     let cases = [
-        (good.replace("lo = 0.5", "lo = \"half\""), "invalid type"),
+        (good.replace("slope = [0.8, 1.2]", "slope = \"steep\""), "invalid type"),
+        (good.replace("slope = [0.8, 1.2]", "slope = [0.8, inf]"), "slope must be a finite number"),
+        (good.replace("interval", "intervall"), "unknown field `intervall`"),
+        (good.replace("reported_window = [0.5, 2.0]\n", ""), "missing field `reported_window`"),
+        (good.replace("sgd_critical_batch", "hb_window"), "unknown field `interval`"),
+        (good.replace("kind = \"sgd_critical_batch\"\n", ""), "missing field `kind`"),
+        (good.replace("sgd_critical_batch", "magic"), "unknown variant `magic`"),
         (good.replace("source = \"s\"\n", ""), "missing field `source`"),
-        (format!("extra = 1\n{good}"), "unknown field"),
-        (good.replace("power:d=5,a=1\"]\nsmoke", "power:d=0,a=1\"]\nsmoke"), "d must be >= 1"),
-        (good.replace("spectra = [\"power:d=5,a=1\"]\nsmoke", "spectra = []\nsmoke"), "must not be empty"),
+        (format!("extra = 1\n{good}"), "unknown field `extra`"),
+        (good.replace("full = [\"power:d=5", "fulll = [\"power:d=5"), "unknown field `fulll`"),
+        (good.replace("smoke = [\"power:d=5,a=1\"]", "smoke = [\"power:d=0,a=1\"]"), "d must be >= 1"),
+        (good.replace("smoke = [\"power:d=5,a=1\"]", "smoke = []"), "must not be empty"),
+        (good.replace("[spectra]\nsmoke = [\"power:d=5,a=1\"]\nfull = [\"power:d=5,a=1\"]\n", ""), "needs [spectra] or a task"),
         (format!("task = \"matrix_sensing\"\n{good}"), "takes no spectra"),
     ];
     for (text, expected) in cases {
         let err = ClaimSpec::parse(&text, "bad.toml").unwrap_err().to_string();
-        assert!(err.contains(expected) && err.starts_with("bad.toml"), "{err}");
+        assert!(err.contains(expected) && err.starts_with("bad.toml"), "{expected}: {err}");
     }
-    let network = "id = \"C9\"\nsource = \"s\"\nstatement = \"t\"\ntask = \"matrix_sensing\"\n[tolerance]\ng = 0.5\n";
-    assert_eq!(ClaimSpec::parse(network, "ok.toml").unwrap().task.as_deref(), Some("matrix_sensing"));
+    let network = "id = \"C9\"\nkind = \"momentum_scaling\"\nsource = \"s\"\nstatement = \"t\"\ntask = \"matrix_sensing\"\n[tolerance]\ng = 0.5\n";
+    let spec = ClaimSpec::parse(network, "ok.toml").unwrap();
+    assert_eq!(spec.task.as_deref(), Some("matrix_sensing"));
+    assert_eq!(spec.tolerance("g").unwrap(), 0.5);
+    assert!(spec.tolerance("h").unwrap_err().to_string().contains("lacks 'h'"));
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("C1.toml"), good).unwrap();
-    assert!(load(dir.path()).unwrap_err().to_string().contains("file name must be C9.toml"));
-    assert!(
-        compare::select(load(&experiments()).unwrap(), &["C42".into()])
-            .unwrap_err()
-            .to_string()
-            .contains("unknown claim 'C42'")
-    );
+    assert!(load(dir.path()).unwrap_err().to_string().contains("file name must be C2.toml"));
+    assert!(select(load(&experiments()).unwrap(), &["C42".into()]).unwrap_err().to_string().contains("unknown claim 'C42'"));
 }

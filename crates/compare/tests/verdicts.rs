@@ -4,7 +4,7 @@
 use compare::claims::evaluate;
 use compare::registry::ClaimSpec;
 use compare::sweep::{FAMILIES, Point, Problem, Sweep};
-use compare::verdict::{Verdict, log_log_fit, log_log_slope};
+use compare::verdict::{Check, ExponentCheck, Verdict, log_log_fit, log_log_slope};
 use theory::{Family, Method, Spectrum};
 
 #[test]
@@ -70,52 +70,118 @@ fn synthetic(spec: &str, saturation: [f64; 4]) -> Sweep {
     Sweep { spec: spec.into(), problem: Problem::Gaussian, summary, batches, points, simulated: Vec::new() }
 }
 
-fn claim(id: &str, tolerance: &[(&str, f64)]) -> ClaimSpec {
-    ClaimSpec {
-        id: id.into(),
-        source: "synthetic".into(),
-        statement: "synthetic".into(),
-        spectra: vec!["power:d=100,a=1".into()],
-        smoke_spectra: vec!["power:d=100,a=1".into()],
-        tolerance: tolerance.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
-        protocol: Default::default(),
-        task: None,
-    }
+/// A claim of `kind` with the TOML `tolerance` (and `protocol`) sections, parsed as a claim file.
+fn claim(id: &str, kind: &str, tolerance: &str) -> ClaimSpec {
+    let text = format!(
+        "id = \"{id}\"\nkind = \"{kind}\"\nsource = \"synthetic\"\nstatement = \"synthetic\"\n[spectra]\nsmoke = [\"power:d=100,a=1\"]\nfull = [\"power:d=100,a=1\"]\n{tolerance}"
+    );
+    ClaimSpec::parse(&text, "synthetic.toml").unwrap()
+}
+
+const C2: &str = "[tolerance]\nslope = [0.8, 1.2]\ninterval = [0.7, 1.3]\nreported_window = [0.5, 2.0]\n";
+const C3: &str = "[tolerance]\nslope = [-1.15, -0.85]\nfraction = 0.25\n";
+const C4: &str = "[tolerance]\nslope = [0.75, 1.25]\nreported_window = [0.3333333333333333, 3.0]\n";
+/// Spectra whose tr/L spans 1.5 decades (1.63, 5.19, 18.6, 50.5).
+const FAMILY: [&str; 4] = ["power:d=100,a=2", "power:d=100,a=1", "power:d=100,a=0.5", "cluster:d=100,lo=0.01,hi=1,frac=0.5"];
+/// One shape at kappa = 10, 100, 1000.
+const KAPPAS: [&str; 3] = ["cluster:d=100,lo=0.1,hi=1,frac=0.1", "cluster:d=100,lo=0.01,hi=1,frac=0.1", "cluster:d=100,lo=0.001,hi=1,frac=0.1"];
+
+fn tr_over_l(spec: &str) -> f64 {
+    spec.parse::<Spectrum>().unwrap().summary().b_sgd
 }
 
 #[test]
-fn c2_passes_at_the_predicted_batch_and_fails_far_from_it() {
-    let c2 = claim("C2", &[("lo", 0.5), ("hi", 2.0)]);
-    let b_sgd = "power:d=100,a=1".parse::<Spectrum>().unwrap().summary().b_sgd;
-    let at = synthetic("power:d=100,a=1", [b_sgd, 50.0, 50.0, 50.0]);
-    let r = evaluate(&c2, &[&at]).unwrap();
+fn checks_pass_fail_and_stay_inconclusive_within_their_uncertainty() {
+    use Verdict::*;
+    // value ± uncertainty against [lo, hi]: margin in units of the uncertainty.
+    let c = Check::band(Some(1.0), 0.1, 0.8, 1.2);
+    assert_eq!(c.verdict, Pass);
+    assert!((c.margin.unwrap() - 2.0).abs() < 1e-9);
+    assert_eq!(Check::band(Some(1.15), 0.1, 0.8, 1.2).verdict, Inconclusive);
+    assert_eq!(Check::band(Some(1.25), 0.1, 0.8, 1.2).verdict, Inconclusive);
+    let far = Check::band(Some(1.5), 0.1, 0.8, 1.2);
+    assert_eq!(far.verdict, Fail);
+    assert!((far.margin.unwrap() + 3.0).abs() < 1e-9);
+    assert_eq!(Check::band(None, 0.1, 0.8, 1.2).verdict, Inconclusive);
+    assert_eq!(Check::band(Some(f64::NAN), 0.1, 0.8, 1.2).verdict, Inconclusive);
+    // An exponent: exact power law (zero-width interval) passes or fails outright; scattered
+    // points whose interval straddles a threshold are inconclusive; two points have no interval.
+    let law = |g: f64, scatter: [f64; 5]| -> Vec<(f64, f64)> {
+        [1.0f64, 2.0, 4.0, 8.0, 16.0].iter().zip(scatter).map(|(x, e)| (*x, x.powf(g) * e)).collect()
+    };
+    assert_eq!(ExponentCheck::new(&law(1.0, [1.0; 5]), [0.8, 1.2], Some([0.7, 1.3])).verdict, Pass);
+    assert_eq!(ExponentCheck::new(&law(0.5, [1.0; 5]), [0.8, 1.2], Some([0.7, 1.3])).verdict, Fail);
+    let wide = law(1.0, [1.0, 1.8, 0.6, 1.7, 0.9]);
+    let check = ExponentCheck::new(&wide, [0.8, 1.2], Some([0.7, 1.3]));
+    let [lo, hi] = check.fit.unwrap().slope_ci.unwrap();
+    assert!(lo < 0.7 && hi > 1.3, "{lo} {hi}");
+    assert_eq!(check.verdict, Inconclusive, "{}", check.describe());
+    assert_eq!(ExponentCheck::new(&wide, [0.8, 1.2], None).verdict, Inconclusive);
+    assert_eq!(ExponentCheck::new(&law(1.0, [1.0; 5])[..2], [0.8, 1.2], None).verdict, Inconclusive);
+}
+
+#[test]
+fn c2_judges_the_exponent_of_b_sat_against_tr_over_l() {
+    let c2 = claim("C2", "sgd_critical_batch", C2);
+    let family = |bsat: &dyn Fn(f64) -> f64| -> Vec<Sweep> {
+        FAMILY.iter().map(|s| synthetic(s, [bsat(tr_over_l(s)), 1e4, 1e4, 1e4])).collect()
+    };
+    // B_sat = 4 tr/L: slope 1 whatever the constant.
+    let proportional = family(&|r| 4.0 * r);
+    let r = evaluate(&c2, &proportional.iter().collect::<Vec<_>>()).unwrap();
     assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
-    let ratio = r.measured[0]["ratio"].as_f64().unwrap();
-    assert!((ratio - 1.0).abs() < 0.05, "{ratio}");
-    let far = synthetic("power:d=100,a=1", [4.0 * b_sgd, 50.0, 50.0, 50.0]);
-    assert_eq!(evaluate(&c2, &[&far]).unwrap().verdict, Verdict::Fail);
+    let median = r.measured["constant"]["median"].as_f64().unwrap();
+    assert!((median / 4.0 - 1.0).abs() < 0.1, "{median}");
+    assert_eq!(r.measured["reported_window"]["inside"], 0, "a constant of 4 is outside [0.5, 2]");
+    // B_sat ∝ sqrt(tr/L): slope 1/2, fail.
+    let sqrt = family(&|r| 6.0 * r.sqrt());
+    assert_eq!(evaluate(&c2, &sqrt.iter().collect::<Vec<_>>()).unwrap().verdict, Verdict::Fail);
+    // Slope near 1 but scattered by factors of two: the interval straddles, inconclusive.
+    let scatter = [1.0, 2.2, 0.5, 1.9];
+    let noisy: Vec<Sweep> =
+        FAMILY.iter().zip(scatter).map(|(s, e)| synthetic(s, [4.0 * tr_over_l(s) * e, 1e4, 1e4, 1e4])).collect();
+    let r = evaluate(&c2, &noisy.iter().collect::<Vec<_>>()).unwrap();
+    assert_eq!(r.verdict, Verdict::Inconclusive, "{}", r.summary);
 }
 
 #[test]
-fn c4_window_ratio_against_sqrt_kappa() {
-    let c4 = claim("C4", &[("lo", 1.0 / 3.0), ("hi", 3.0)]);
-    // kappa = 100: HB saturating 10x later than SGD is exactly sqrt(kappa).
-    let good = synthetic("power:d=100,a=1", [8.0, 80.0, 80.0, 80.0]);
-    assert_eq!(evaluate(&c4, &[&good]).unwrap().verdict, Verdict::Pass);
-    let bad = synthetic("power:d=100,a=1", [8.0, 8.0, 8.0, 8.0]);
-    assert_eq!(evaluate(&c4, &[&good, &bad]).unwrap().verdict, Verdict::Fail);
-}
-
-#[test]
-fn c3_and_c5_fail_when_heavy_ball_loses_parallelism_or_wins_efficiency() {
-    let c3 = claim("C3", &[("factor", 1.5), ("fraction", 0.25)]);
-    // B_hb = 51.9 for power:d=100,a=1; B T(B)/T(1) at B = 8 is (1 + 8/bsat)/(1 + 1/bsat).
-    let parallel = synthetic("power:d=100,a=1", [5.0, 200.0, 200.0, 200.0]);
-    assert_eq!(evaluate(&c3, &[&parallel]).unwrap().verdict, Verdict::Pass);
+fn c3_judges_the_slope_of_t_hb_below_saturation() {
+    let c3 = claim("C3", "perfect_parallelization", C3);
+    // HB saturating far beyond B_hb/4: T_HB ~ 1/B there.
+    let parallel = synthetic("power:d=100,a=1", [5.0, 1e5, 1e5, 1e5]);
+    let r = evaluate(&c3, &[&parallel]).unwrap();
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
+    // HB saturating with SGD: T_HB flattens early, slope far from -1.
     let serial = synthetic("power:d=100,a=1", [5.0, 5.0, 5.0, 5.0]);
-    assert_eq!(evaluate(&c3, &[&serial]).unwrap().verdict, Verdict::Fail);
+    let r = evaluate(&c3, &[&serial]).unwrap();
+    assert_eq!(r.verdict, Verdict::Fail, "{}", r.summary);
+    assert_eq!(evaluate(&c3, &[&parallel, &serial]).unwrap().verdict, Verdict::Fail);
+}
 
-    let c5 = claim("C5", &[("max_ratio", 1.5), ("max_slope", 0.1)]);
+#[test]
+fn c4_judges_the_exponent_of_the_window_against_sqrt_kappa() {
+    let c4 = claim("C4", "hb_window", C4);
+    let family = |window: &dyn Fn(f64) -> f64| -> Vec<Sweep> {
+        KAPPAS
+            .iter()
+            .map(|s| {
+                let root = s.parse::<Spectrum>().unwrap().kappa().sqrt();
+                synthetic(s, [8.0, 8.0 * window(root), 1e4, 1e4])
+            })
+            .collect()
+    };
+    let sqrt = family(&|root| 0.5 * root);
+    let r = evaluate(&c4, &sqrt.iter().collect::<Vec<_>>()).unwrap();
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
+    assert!((r.measured["constant"]["median"].as_f64().unwrap() - 0.5).abs() < 0.05);
+    let flat = family(&|_| 3.0);
+    assert_eq!(evaluate(&c4, &flat.iter().collect::<Vec<_>>()).unwrap().verdict, Verdict::Fail);
+}
+
+#[test]
+fn c5_fails_when_heavy_ball_wins_efficiency() {
+    let c5 = claim("C5", "efficiency_frontier", "[tolerance]\nmax_ratio = 1.5\nmax_slope = 0.1\n");
+    let serial = synthetic("power:d=100,a=1", [5.0, 5.0, 5.0, 5.0]);
     let mut better = synthetic("power:d=100,a=1", [5.0, 5.0, 5.0, 5.0]);
     for p in better.points.iter_mut().filter(|(f, _)| *f == Family::Hb).flat_map(|(_, p)| p.iter_mut()) {
         p.iterations = p.iterations.map(|t| t / 2.0); // HB twice as efficient everywhere
@@ -129,7 +195,7 @@ fn c3_and_c5_fail_when_heavy_ball_loses_parallelism_or_wins_efficiency() {
 
 #[test]
 fn c6_needs_asgd_ahead_on_fast_decay_and_level_on_slow_decay() {
-    let c6 = claim("C6", &[("fast_min", 1.5), ("slow_lo", 0.83), ("slow_hi", 1.2), ("range", 1.0)]);
+    let c6 = claim("C6", "asgd_acceleration", "[tolerance]\nfast_min = 1.5\nslow_lo = 0.83\nslow_hi = 1.2\nrange = 1.0\n");
     let scale = |mut s: Sweep, family: Family, by: &dyn Fn(f64) -> f64| {
         for (f, points) in s.points.iter_mut() {
             if *f == family {
@@ -154,28 +220,38 @@ fn c6_needs_asgd_ahead_on_fast_decay_and_level_on_slow_decay() {
 }
 
 #[test]
-fn c8_applies_c2_to_c4_with_its_own_tolerances_and_needs_all_three() {
-    let tolerances = [
-        ("c2_lo", 0.5),
-        ("c2_hi", 2.0),
-        ("c3_factor", 1.5),
-        ("c3_fraction", 0.25),
-        ("c4_lo", 1.0 / 3.0),
-        ("c4_hi", 3.0),
-    ];
-    let c8 = claim("C8", &tolerances);
-    // power:d=100,a=1: tr/L = 5.19, sqrt(kappa) = 10; SGD saturating at 5.19 and HB at 51.9.
-    let b_sgd = "power:d=100,a=1".parse::<Spectrum>().unwrap().summary().b_sgd;
-    let good = synthetic("power:d=100,a=1", [b_sgd, 10.0 * b_sgd, 100.0, 100.0]);
-    let r = evaluate(&c8, &[&good]).unwrap();
+fn c8_applies_the_c2_to_c4_forms_to_its_systems_and_window_family() {
+    let systems: Vec<String> = FAMILY.iter().map(|s| format!("\"{s}\"")).collect();
+    let window: Vec<String> = KAPPAS.iter().map(|s| format!("\"{s}\"")).collect();
+    let tolerance = format!(
+        "{}{}{}[protocol]\nrows_per_dim = 4\nseed = 1\n[protocol.window]\nsmoke = [{w}]\nfull = [{w}]\n",
+        C2.replace("[tolerance]", "[tolerance.critical_batch]"),
+        C3.replace("[tolerance]", "[tolerance.parallelization]"),
+        C4.replace("[tolerance]", "[tolerance.window]"),
+        w = window.join(", "),
+    );
+    let text = format!(
+        "id = \"C8\"\nkind = \"kaczmarz_batch_laws\"\nsource = \"s\"\nstatement = \"t\"\n[spectra]\nsmoke = [{s}]\nfull = [{s}]\n{tolerance}",
+        s = systems.join(", ")
+    );
+    let c8 = ClaimSpec::parse(&text, "C8.toml").unwrap();
+    let mut good: Vec<Sweep> = FAMILY.iter().map(|s| synthetic(s, [4.0 * tr_over_l(s), 1e5, 1e5, 1e5])).collect();
+    good.extend(KAPPAS.iter().map(|s| {
+        let root = s.parse::<Spectrum>().unwrap().kappa().sqrt();
+        synthetic(s, [8.0, 4.0 * root, 1e4, 1e4])
+    }));
+    let r = evaluate(&c8, &good.iter().collect::<Vec<_>>()).unwrap();
     assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
-    assert_eq!(r.measured["C4"]["verdict"], "pass");
-    // Only the window is wrong (HB saturates with SGD): C2 still passes, C3 and C4 fail.
-    let narrow = synthetic("power:d=100,a=1", [b_sgd, b_sgd, 100.0, 100.0]);
-    let r = evaluate(&c8, &[&narrow]).unwrap();
+    // Only the window is wrong (flat in kappa): C2 and C3 still pass, C4 fails.
+    let mut narrow = good.clone();
+    for s in narrow.iter_mut().skip(FAMILY.len()) {
+        *s = synthetic(&s.spec.clone(), [8.0, 24.0, 1e4, 1e4]);
+    }
+    let r = evaluate(&c8, &narrow.iter().collect::<Vec<_>>()).unwrap();
     assert_eq!(r.verdict, Verdict::Fail);
     assert_eq!(r.measured["C2"]["verdict"], "pass");
+    assert_eq!(r.measured["C3"]["verdict"], "pass");
     assert_eq!(r.measured["C4"]["verdict"], "fail");
-    // Missing prefixed tolerances are an error, not a default.
-    assert!(evaluate(&claim("C8", &[("lo", 0.5), ("hi", 2.0)]), &[&good]).is_err());
+    // A tolerance of another kind's shape is refused at load.
+    assert!(ClaimSpec::parse(&text.replace("[tolerance.window]", "[tolerance.windows]"), "C8.toml").is_err());
 }

@@ -1,5 +1,5 @@
 //! One training step (forward, backward, theory's heavy-ball template update) on Burn's CPU
-//! backends, f32, for the default backend choice (issue 5) and against the JAX peer
+//! backends, f32, for the default backend choice and against the JAX peer
 //! (benches/peers/mlp_step.py, the same networks, loss and update):
 //!
 //! Beside each step, the forward pass alone (no autodiff) shows where the time goes.

@@ -1,4 +1,4 @@
-//! One label-noise run on matrix sensing (THEORY.md §8), printed as a table and as JSON.
+//! One label-noise run on matrix sensing (docs/theory.md §8), printed as a table and as JSON.
 //!
 //! cargo run --release -p momlab-nn --example label_noise -- [lr] [C] [eps] [steps] [init_scale] [seed]
 //!

@@ -1,4 +1,4 @@
-//! Steps to a target loss against the batch size: the measured side of THEORY.md §5's critical
+//! Steps to a target loss against the batch size: the measured side of docs/theory.md §5's critical
 //! batch B_sgd = tr/L and saturation batch B_hb = tr/sqrt(L mu), on a network.
 //!
 //! ```text

@@ -1,5 +1,5 @@
 //! Every curvature and noise estimate of a task's full train loss at one point w, and the
-//! batch-size predictions of THEORY.md §5 they give.
+//! batch-size predictions of docs/theory.md §5 they give.
 //!
 //! ```text
 //!     tr H         Hutchinson, Rademacher probes, 95 % Student-t interval      (crate::hessian)
@@ -10,7 +10,7 @@
 //!                  target loss, T_lin the linearised GD time to it                 (crate::noise)
 //! ```
 //!
-//! Predictions (THEORY.md §5, the quadratic theory with the network's estimated constants):
+//! Predictions (docs/theory.md §5, the quadratic theory with the network's estimated constants):
 //!
 //! ```text
 //!     B_sgd = tr H / lambda_max,          B_hb = tr H / sqrt(lambda_max mu_eff) = sqrt(kappa_eff) B_sgd

@@ -5,7 +5,7 @@
 //!     H v ≈ (∇L(w + h v) - ∇L(w - h v)) / (2h)        (error O(h^2 |∇^3 L| |v|^3) + rounding)
 //! ```
 //!
-//! and the implicit regulariser of label-noise SGD (THEORY.md §8), tr(∇²L), by Hutchinson's
+//! and the implicit regulariser of label-noise SGD (docs/theory.md §8), tr(∇²L), by Hutchinson's
 //! estimator with m Rademacher probes v_j (entries ±1, independent):
 //!
 //! ```text

@@ -1,5 +1,5 @@
-//! Networks trained with Burn under theory's momentum template (THEORY.md §3), and the
-//! label-noise experiments of THEORY.md §8.
+//! Networks trained with Burn under theory's momentum template (docs/theory.md §3), and the
+//! label-noise experiments of docs/theory.md §8.
 //!
 //! - [`backend`]: the Burn backend (flex, ndarray, wgpu) and float precision a network runs in.
 //! - [`optim`]: [`TemplateOptimizer`], theory's template z' = M z - c g(a . z) applied to every
@@ -13,9 +13,9 @@
 //! - [`lanczos`], [`noise`], [`curvature`]: a Hessian's top eigenvalue (power iteration),
 //!   extreme eigenvalues and spectral density (Lanczos, SLQ), the gradient noise scale B_simple
 //!   and the Gauss–Newton spectrum from per-example gradients, and the batch-size predictions of
-//!   THEORY.md §5 they give.
+//!   docs/theory.md §5 they give.
 //! - [`critical`]: steps to a target loss against the batch size for SGD and heavy ball, the
-//!   learning rate tuned per batch (the measured critical batch of THEORY.md §5).
+//!   learning rate tuned per batch (the measured critical batch of docs/theory.md §5).
 //! - [`train`]: interpolate without noise, then train with label noise under a schedule, and
 //!   record the run ([`train::Record`]).
 //! - [`scan`]: label-noise heavy ball over a grid of (eta, 1 - beta) and seeds from one

@@ -1,6 +1,6 @@
 //! Per-example quantities of a regression task at given parameters w: the Jacobian of the
 //! predictions, the gradient noise scale, and the Gauss–Newton spectrum with the residual's mass
-//! on it (THEORY.md §5 carried to networks).
+//! on it (docs/theory.md §5 carried to networks).
 //!
 //! With residuals r_i = f_w(x_i) - y_i and Jacobian rows J_i = ∇_w f_w(x_i) (one backward pass
 //! per row), the loss of row i, l_i = r_i^2 / 2, has gradient g_i = r_i J_i, and over the n rows
@@ -225,7 +225,7 @@ impl GaussNewton {
     }
 
     /// The effective spectrum for `target`: the eigenvalues >= mu_eff (what the quadratic
-    /// theory of THEORY.md §5 is fed).
+    /// theory of docs/theory.md §5 is fed).
     pub fn effective(&self, target: f64) -> Option<Vec<f64>> {
         let mu = self.mu_eff(target)?;
         Some(self.modes.iter().map(|m| m.0).filter(|&l| l >= mu).collect())

@@ -1,4 +1,4 @@
-//! The optimiser: theory's method template (THEORY.md §3) applied to every trainable float
+//! The optimiser: theory's method template (docs/theory.md §3) applied to every trainable float
 //! parameter of a Burn [`Module`].
 //!
 //! Per parameter it keeps two states z = (z1, z2), both starting at the initial parameter. One
@@ -31,7 +31,7 @@ use theory::{Method, Template};
 /// A tensor of any rank, recovered by downcasting to `Tensor<D>` (or a per-step [`Slot<D>`]).
 type Erased = Box<dyn Any + Send>;
 
-/// The template optimiser of THEORY.md §3 for Burn modules. See the [module docs](self).
+/// The template optimiser of docs/theory.md §3 for Burn modules. See the [module docs](self).
 #[derive(Debug, Default)]
 pub struct TemplateOptimizer {
     /// z2 of every parameter seen so far (plain tensors, without autodiff).

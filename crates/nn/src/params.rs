@@ -1,5 +1,5 @@
 //! A module's trainable parameters as one flat f64 vector w, and the gradient of a loss with
-//! respect to w (for the Hessian estimates of [`crate::hessian`], THEORY.md §8).
+//! respect to w (for the Hessian estimates of [`crate::hessian`], docs/theory.md §8).
 //!
 //! The layout is the module's traversal order (the order [`Module::visit`] and [`Module::map`]
 //! meet the parameters), each tensor flattened row-major; a parameter held twice under one id

@@ -1,4 +1,4 @@
-//! The momentum scan of THEORY.md §8: label-noise heavy ball from one interpolating point, for
+//! The momentum scan of docs/theory.md §8: label-noise heavy ball from one interpolating point, for
 //! every learning rate eta of a grid and every 1 - beta of a grid, several seeds each; the time
 //! of a run is its number of steps until the implicit regulariser is at or below a threshold.
 //!

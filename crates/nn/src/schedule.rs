@@ -2,7 +2,7 @@
 //! [`TemplateOptimizer::step`](crate::optim::TemplateOptimizer::step).
 //!
 //! A schedule is a base method (its family, its learning rate eta_0 and its other parameters,
-//! THEORY.md §3), a learning-rate rule and a momentum rule:
+//! docs/theory.md §3), a learning-rate rule and a momentum rule:
 //!
 //! ```text
 //!     constant:    eta_t = eta_0
@@ -40,7 +40,7 @@ pub enum Lr {
 pub enum Momentum {
     /// The base method's parameters, whatever the learning rate.
     Fixed,
-    /// 1 - beta_t = `c` eta_t^`g` (THEORY.md §8), for heavy ball and Nesterov; `c` > 0.
+    /// 1 - beta_t = `c` eta_t^`g` (docs/theory.md §8), for heavy ball and Nesterov; `c` > 0.
     Coupled { c: f64, g: f64 },
 }
 

@@ -1,4 +1,4 @@
-//! The label-noise experiment of THEORY.md §8 on one task, one schedule, one seed.
+//! The label-noise experiment of docs/theory.md §8 on one task, one schedule, one seed.
 //!
 //! ```text
 //!     phase 1 (interpolation)  noise-free steps of `interpolation.method` (default full-batch
@@ -75,7 +75,7 @@ pub enum Stop {
     TestErrorBelow { value: f64 },
     /// The regulariser <= `value` while the train loss <= `train_loss`: a flat point that is
     /// also near the interpolating manifold. The label-noise drift along the manifold is
-    /// measured by this (THEORY.md §8): a run whose transverse oscillation has not yet been
+    /// measured by this (docs/theory.md §8): a run whose transverse oscillation has not yet been
     /// damped has not arrived, however small its regulariser.
     SettledBelow { value: f64, train_loss: f64 },
 }

@@ -1,5 +1,5 @@
 //! Hessian-vector products by finite differences of gradients and Hutchinson's trace estimate
-//! (THEORY.md §8: the implicit regulariser tr(∇²L) of the MLP tasks).
+//! (docs/theory.md §8: the implicit regulariser tr(∇²L) of the MLP tasks).
 
 use burn::module::Param;
 use burn::nn::Linear;

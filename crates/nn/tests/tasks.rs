@@ -1,4 +1,4 @@
-//! The tasks of THEORY.md §8: seeded determinism, the matrix-sensing gradient against its closed
+//! The tasks of docs/theory.md §8: seeded determinism, the matrix-sensing gradient against its closed
 //! form, fresh label noise, and the packaged diabetes data.
 
 use nn::params;

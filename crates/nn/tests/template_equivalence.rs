@@ -1,4 +1,4 @@
-//! The Burn optimiser is theory's template (THEORY.md §3), step for step:
+//! The Burn optimiser is theory's template (docs/theory.md §3), step for step:
 //!
 //! 1. Mini-batch least squares, loss 1/(2B) sum_i (x_i . w - y_i)^2 with noise-free labels
 //!    y = X w*, trained by [`TemplateOptimizer`] on a `burn::nn::Linear` (no bias) gives the same

@@ -1,4 +1,4 @@
-//! The label-noise training loop of THEORY.md §8: the implicit regularisation of label-noise
+//! The label-noise training loop of docs/theory.md §8: the implicit regularisation of label-noise
 //! heavy ball on matrix sensing, divergence as a recorded result, records and reproducibility.
 
 use nn::tasks::{Diabetes, DiabetesConfig, MatrixSensing, MatrixSensingConfig, TeacherStudent, TeacherStudentConfig};
@@ -6,7 +6,7 @@ use nn::train::{Phase, run};
 use nn::{Backend, Config, Interpolation, Lr, Momentum, Outcome, Precision, Schedule, Stop};
 use theory::Method;
 
-/// Heavy ball with constant lr and 1 - beta = C lr^(2/3) (THEORY.md §8).
+/// Heavy ball with constant lr and 1 - beta = C lr^(2/3) (docs/theory.md §8).
 fn coupled_hb(lr: f64, c: f64) -> Schedule {
     Schedule::new(Method::Hb { lr, momentum: 0.0 }, Lr::Constant, Momentum::Coupled { c, g: 2.0 / 3.0 }).unwrap()
 }
@@ -24,7 +24,7 @@ fn config(schedule: Schedule, eps: f64, steps: usize, record_every: usize) -> Co
     }
 }
 
-/// The toy of THEORY.md §8 (d = 8, r = 1, r' = 3, n = 16) from a large initialisation
+/// The toy of docs/theory.md §8 (d = 8, r = 1, r' = 3, n = 16) from a large initialisation
 /// (init_scale 1): full-batch GD interpolates at a point with a large |U|_F^2 and a poor
 /// recovery. Full-batch label-noise HB (eps = 0.2, lr = 0.02, 1 - beta = 0.02^(2/3) = 0.074)
 /// then drifts along the zero-loss manifold to a smaller |U|_F^2 (whose minimum there is about

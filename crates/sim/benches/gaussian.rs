@@ -1,4 +1,4 @@
-//! Gaussian heavy ball at d = 1000 (issue 3's benchmark): steps per second of one run for
+//! Gaussian heavy ball at d = 1000 (the simulation benchmark): steps per second of one run for
 //! B = 32 and 1024 with each sampler, and the raw N(0, 1) throughput of the engine's RNG, which
 //! bounds the explicit sampler at (normals per second) / (B d) steps per second. The ensemble
 //! group runs many runs on all cores, the setting the NumPy/JAX peers (benches/peers) measure.

@@ -1,5 +1,5 @@
 //! Quadratic problems in the interpolation regime: every stochastic gradient is
-//! g = H_hat (w - w*) with E[H_hat] = H (THEORY.md §2). Engines work in error coordinates e = w - w*.
+//! g = H_hat (w - w*) with E[H_hat] = H (docs/theory.md §2). Engines work in error coordinates e = w - w*.
 
 use crate::Rng;
 use crate::sampler::{GaussianBatch, Sampler};
@@ -60,7 +60,7 @@ impl Problem for GaussianRegression {
     }
 }
 
-/// A finite-sum problem (randomized Kaczmarz, coordinate descent; THEORY.md §2, §6): each step
+/// A finite-sum problem (randomized Kaczmarz, coordinate descent; docs/theory.md §2, §6): each step
 /// averages B rank-one atoms u_k v_k^T of `theory::finite_sum::FiniteSum`, drawn as that module
 /// defines (with replacement from p; without, B distinct uniform atoms weighted n p_k).
 #[derive(Clone, Debug)]

@@ -1,4 +1,4 @@
-//! One trajectory of a method (theory's template, THEORY.md §3) on a problem.
+//! One trajectory of a method (theory's template, docs/theory.md §3) on a problem.
 
 use crate::Rng;
 use crate::problem::Problem;

@@ -1,5 +1,5 @@
 //! Gaussian mini-batch gradients H_B y, H_B = (1/B) sum_i x_i x_i^T with x_i ~ N(0, H), in the
-//! eigenbasis of H = diag(l) (THEORY.md §2, §7).
+//! eigenbasis of H = diag(l) (docs/theory.md §2, §7).
 
 use crate::Rng;
 use crate::reduce::dot;
@@ -13,7 +13,7 @@ use serde::Serialize;
 pub enum Sampler {
     /// B explicit samples x_i = H^{1/2} z_i: B d normals per step.
     Explicit,
-    /// THEORY.md §7 (project's own derivation): with r = |H^{1/2} y|, u = H^{1/2} y / r,
+    /// docs/theory.md §7 (project's own derivation): with r = |H^{1/2} y|, u = H^{1/2} y / r,
     /// Q ~ chi-square(B), w ~ N(0, I_d):
     /// H_B y = (r/B) H^{1/2} [Q u + sqrt(Q) (I - u u^T) w]. d normals and one chi-square per step.
     ChiSquare,

@@ -1,5 +1,5 @@
 //! Monte Carlo on randomized Kaczmarz and coordinate descent against the exact finite-sum
-//! dynamics of theory (THEORY.md §6): mean loss within 4 SE of the exact curve at every
+//! dynamics of theory (docs/theory.md §6): mean loss within 4 SE of the exact curve at every
 //! checkpoint, for SGD, HB, NAG and ASGD, B = 1, 4, 16, with and without replacement.
 
 use sim::{EnsembleConfig, FiniteSumProblem, ensemble};

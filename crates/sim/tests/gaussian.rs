@@ -1,4 +1,4 @@
-//! Monte Carlo on Gaussian regression against the exact theory (THEORY.md §4): mean loss within
+//! Monte Carlo on Gaussian regression against the exact theory (docs/theory.md §4): mean loss within
 //! 4 standard errors of the exact curve at every checkpoint, the theory rate inside the fitted
 //! rate's 95 % interval, the two samplers equal in distribution, and thread-count independence.
 

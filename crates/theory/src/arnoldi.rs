@@ -1,6 +1,6 @@
 //! The largest-magnitude eigenvalue of a matrix-free linear map by explicitly restarted Arnoldi
 //! (Saad, *Numerical Methods for Large Eigenvalue Problems*, §6.2; used for the finite-sum rate
-//! of THEORY.md §6).
+//! of docs/theory.md §6).
 //!
 //! Each cycle builds an orthonormal Krylov basis V_m of span{v, Av, ..., A^{m-1} v} with twice
 //! repeated Gram–Schmidt, takes the Ritz pair (theta, V y) of largest |theta| from the small

@@ -1,5 +1,5 @@
 //! The summary numbers of one configuration (spectrum, method, batch): the asymptotic rate and
-//! both iteration counts of THEORY.md §4 — from the rate, ln(1/eps) / (-ln rho), and from the
+//! both iteration counts of docs/theory.md §4 — from the rate, ln(1/eps) / (-ln rho), and from the
 //! exact curve, the first t with E[loss_t] <= eps E[loss_0]. For power-law spectra they differ.
 
 use crate::dynamics::GaussianDynamics;

@@ -1,4 +1,4 @@
-//! Exact expected dynamics for Gaussian covariates (THEORY.md §4, the project's own derivation).
+//! Exact expected dynamics for Gaussian covariates (docs/theory.md §4, the project's own derivation).
 //!
 //! With x ~ N(0, H), the batch noise N = H_B - H satisfies E[N P N] = (H P H + tr(H P) H) / B.
 //! Let s_i be the 2x2 second moment of coordinate i, A_i = M - l_i c a^T and p_i = a^T s_i a:
@@ -33,7 +33,7 @@ impl Moments {
         Moments { s00: variances.to_vec(), s01: variances.to_vec(), s11: variances.to_vec() }
     }
 
-    /// The protocol's initial error N(0, I/d) (THEORY.md, issue 4).
+    /// The protocol's initial error N(0, I/d) (docs/theory.md §4).
     pub fn isotropic(d: usize) -> Self {
         Moments::from_variances(&vec![1.0 / d as f64; d])
     }

@@ -1,4 +1,4 @@
-//! Finite-sum quadratics in the interpolation regime (THEORY.md §2, §6): one draw is the rank-one
+//! Finite-sum quadratics in the interpolation regime (docs/theory.md §2, §6): one draw is the rank-one
 //! matrix H_hat = u_k v_k^T with probability p_k, a mini-batch averages B draws, and the exact
 //! expected dynamics keep the full 2d x 2d second moment, O(n d^2 + d^3) per step.
 //!
@@ -8,7 +8,7 @@
 //!   and the loss is 1/2 e^T A e.
 //!
 //! Sampling with replacement draws B indices from p. Without replacement draws B distinct
-//! indices uniformly and weights atom k by n p_k, so that E[H_hat] = H still; THEORY.md §6's
+//! indices uniformly and weights atom k by n p_k, so that E[H_hat] = H still; docs/theory.md §6's
 //! finite-population factor (n - B)/(n - 1) is exact for that uniform design (for Kaczmarz rows
 //! of unequal norm it is not exact for non-uniform successive sampling, hence this definition).
 //!

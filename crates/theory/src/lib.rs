@@ -2,7 +2,7 @@
 //! mini-batch momentum methods on Gaussian least squares, their asymptotic rates, the
 //! closed-form predictions of the source papers, and hyperparameter tuning.
 //!
-//! Formulas and their sources are in `shared/THEORY.md`; each module names its section.
+//! Formulas and their sources are in `docs/theory.md`; each module names its section.
 
 pub mod arnoldi;
 pub mod assess;

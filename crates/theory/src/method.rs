@@ -1,4 +1,4 @@
-//! The method template of THEORY.md §3 and the one definition of each method.
+//! The method template of docs/theory.md §3 and the one definition of each method.
 //!
 //! Every method keeps two vectors z = (z1, z2) per coordinate and is the triple (M, c, a):
 //!
@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 /// The Kidambi et al. (2018) ASGD constant (0.7 in their reference implementation).
 const ASGD_C: f64 = 0.7;
 
-/// The template (M, c, a) of THEORY.md §3.
+/// The template (M, c, a) of docs/theory.md §3.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Template {
     /// 2x2 state transition, rows summing to 1.
@@ -144,7 +144,7 @@ pub enum Method {
 }
 
 impl Method {
-    /// The template (M, c, a) of THEORY.md §3.
+    /// The template (M, c, a) of docs/theory.md §3.
     ///
     /// SGD is embedded in two states as heavy ball with momentum 0 (z2 holds the previous
     /// iterate and is never read), which keeps one code path in every engine;

@@ -41,7 +41,7 @@ pub struct PhaseOptions {
     /// eps and the step budget of T(eps).
     pub target: Target,
     /// Also run the exact curve at each tuned point under the `rate` objective, so that both
-    /// iteration counts are reported (THEORY.md §4); `target` always does.
+    /// iteration counts are reported (docs/theory.md §4); `target` always does.
     pub exact: bool,
 }
 

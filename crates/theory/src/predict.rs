@@ -1,4 +1,4 @@
-//! Closed-form predictions of THEORY.md §5: effective smoothness, critical and saturation batch
+//! Closed-form predictions of docs/theory.md §5: effective smoothness, critical and saturation batch
 //! sizes, the accelerated (sketch-and-project) rule and the two candidate heavy-ball rules.
 
 use crate::method::Method;
@@ -60,7 +60,7 @@ pub struct Predictions {
 }
 
 impl Predictions {
-    /// The closed forms of THEORY.md §5 for `spectrum` at batch size `batch`.
+    /// The closed forms of docs/theory.md §5 for `spectrum` at batch size `batch`.
     pub fn new(spectrum: &Spectrum, batch: f64) -> Self {
         let s = spectrum.summary();
         let (l, mu, tr) = (s.lambda_max, s.lambda_min, s.trace);

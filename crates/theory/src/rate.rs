@@ -1,4 +1,4 @@
-//! Asymptotic rate of E[loss] by the secular equation (THEORY.md §4).
+//! Asymptotic rate of E[loss] by the secular equation (docs/theory.md §4).
 //!
 //! The recursion of [`crate::dynamics`] is a linear map T = D + (1/B) u v^T on the 3d numbers
 //! (s_i00, s_i01, s_i11), with D block diagonal, D_i(s) = A_i s A_i^T + k_i c c^T (a^T s a),
@@ -251,7 +251,7 @@ impl Blocks {
 
 /// The root z > lo of f(z) = 1, for f positive, decreasing and convex on (lo, inf), or `lo`
 /// itself when f(lo+) <= 1. `eval` returns (f, f') or None where the evaluation cannot be trusted
-/// (just above a pole the solve is near-singular: THEORY.md §4's numerical trap); None and
+/// (just above a pole the solve is near-singular: docs/theory.md §4's numerical trap); None and
 /// values above 1 both mean "below the root". The search starts at `guess` when it lies above the
 /// pole. Each step solves the osculating model
 /// w / (z - lo) + b = 1 (the rational approximation of LAPACK's secular solvers), safeguarded by

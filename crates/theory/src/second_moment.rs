@@ -1,5 +1,5 @@
 //! The full second moment Sigma = E[z z^T] of the stacked state z = (z1, z2) in R^{2d}, for any
-//! stochastic linear gradient g = H_hat q with E[H_hat] = H (THEORY.md §4, §6):
+//! stochastic linear gradient g = H_hat q with E[H_hat] = H (docs/theory.md §4, §6):
 //!
 //! ```text
 //!     z' = (M (x) I) z - (c (x) I) H_hat (a^T (x) I) z

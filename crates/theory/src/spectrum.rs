@@ -1,4 +1,4 @@
-//! Hessian spectra (THEORY.md §2, §5): the eigenvalues l_1 >= ... >= l_d > 0 of H, the families the
+//! Hessian spectra (docs/theory.md §2, §5): the eigenvalues l_1 >= ... >= l_d > 0 of H, the families the
 //! project studies, and the summary numbers every prediction starts from.
 
 use crate::error::{Error, Result, require_positive};
@@ -12,7 +12,7 @@ use std::path::Path;
 /// Eigenvalues of a positive semi-definite Hessian, sorted in decreasing order, all > 0.
 ///
 /// Exact zeros are dropped on construction: a direction with l_i = 0 contributes nothing to the
-/// loss 1/2 sum l_i s_i nor to the gradient noise sum_j l_j p_j (THEORY.md §4), so removing it
+/// loss 1/2 sum l_i s_i nor to the gradient noise sum_j l_j p_j (docs/theory.md §4), so removing it
 /// leaves every loss curve and rate unchanged. The number dropped is kept for the summary.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Spectrum {
@@ -20,7 +20,7 @@ pub struct Spectrum {
     dropped_zeros: usize,
 }
 
-/// The numbers `momlab spectrum` prints (THEORY.md §5).
+/// The numbers `momlab spectrum` prints (docs/theory.md §5).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SpectrumSummary {
     /// Number of positive eigenvalues.
@@ -174,7 +174,7 @@ impl Spectrum {
         self.lambda_max() / self.lambda_min()
     }
 
-    /// The summary of THEORY.md §5: B_sgd = tr/L, B_hb = tr/sqrt(L mu).
+    /// The summary of docs/theory.md §5: B_sgd = tr/L, B_hb = tr/sqrt(L mu).
     pub fn summary(&self) -> SpectrumSummary {
         let (l, mu, tr) = (self.lambda_max(), self.lambda_min(), self.trace());
         SpectrumSummary {

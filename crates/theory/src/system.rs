@@ -1,4 +1,4 @@
-//! Finite systems for the finite-sum problems (THEORY.md §2, §6), as the CLI and the experiment
+//! Finite systems for the finite-sum problems (docs/theory.md §2, §6), as the CLI and the experiment
 //! files name them:
 //!
 //! | `--system` | matrix A |

@@ -1,4 +1,4 @@
-//! Hyperparameter tuning on the exact theory (issue: "tuning"): for a method family and a batch
+//! Hyperparameter tuning on the exact theory: for a method family and a batch
 //! size, the parameters that minimise the asymptotic rate (objective `rate`) or the iterations to
 //! a target T(eps) from the exact curve (objective `target`). A divergent point is never returned.
 //!
@@ -361,7 +361,7 @@ pub struct FiniteTuned {
     pub evaluations: usize,
 }
 
-/// Tunes `family` at `batch` for T(eps) of the exact finite-sum recursion (THEORY.md §6) from
+/// Tunes `family` at `batch` for T(eps) of the exact finite-sum recursion (docs/theory.md §6) from
 /// the isotropic start. The search starts at the rate optimum of the Gaussian model with the
 /// same H (O(d) per evaluation; its noise tr(H) H + 2 H^2 bounds the finite sum's, so it starts on
 /// the cautious side) and then minimises the exact T(eps) around it.

@@ -119,7 +119,7 @@ fn divergent_curve_stops_and_is_flagged() {
 
 #[test]
 fn exact_and_asymptotic_iteration_counts_differ_on_a_power_law() {
-    // THEORY.md §4: report both. With the rate-tuned SGD on a power law the exact curve reaches
+    // docs/theory.md §4: report both. With the rate-tuned SGD on a power law the exact curve reaches
     // 1e-4 sooner than ln(1e4) e-folds (the slow directions start with little loss).
     let s: Spectrum = "power:d=100,a=1".parse().unwrap();
     let m = Method::Sgd { lr: 0.25 };

@@ -1,4 +1,4 @@
-//! Closed forms of THEORY.md §5 (predict.rs) against the Gaussian fourth moment they come from,
+//! Closed forms of docs/theory.md §5 (predict.rs) against the Gaussian fourth moment they come from,
 //! and the accelerated rule against the exact rate where its gap is exact (B = infinity).
 
 use nalgebra::DMatrix;

@@ -22,7 +22,7 @@ fn power_law_summary() {
     assert!((sum.kappa - 100.0).abs() < 1e-9);
     assert!((sum.b_sgd - harmonic).abs() < 1e-12);
     assert!((sum.b_hb - harmonic / 0.1).abs() < 1e-9);
-    // THEORY.md §5 sanity numbers: B_sgd = 5.19, B_hb = 51.9.
+    // docs/theory.md §5 sanity numbers: B_sgd = 5.19, B_hb = 51.9.
     assert!((sum.b_sgd - 5.19).abs() < 0.005 && (sum.b_hb - 51.9).abs() < 0.05);
     let scaled = parse("power:d=10,a=2,s=3");
     assert_eq!(scaled.eigenvalues()[1], 3.0 * 0.25);

@@ -1,5 +1,5 @@
 //! Tuning (tune.rs) against brute force, the phase diagram against the sanity numbers of
-//! THEORY.md §5, the saturation batch, and the target objective.
+//! docs/theory.md §5, the saturation batch, and the target objective.
 
 use theory::phase::saturation_batch;
 use theory::{Assessment, Family, Method, Objective, PhaseOptions, Spectrum, Target, phase, rate, tune};
@@ -58,7 +58,7 @@ fn nested_brent_is_at_least_as_good_as_a_dense_grid() {
 
 #[test]
 fn phase_reproduces_the_theory_sanity_numbers() {
-    // THEORY.md §5: d = 100, l_i = 1/i, iterations per e-fold, tuned per B.
+    // docs/theory.md §5: d = 100, l_i = 1/i, iterations per e-fold, tuned per B.
     let s: Spectrum = "power:d=100,a=1".parse().unwrap();
     let batches = [1.0, 4.0, 16.0, 64.0, 256.0];
     let expected = [(Family::Sgd, [224.0, 64.0, 30.0, 26.0, 25.0]), (Family::Hb, [219.0, 57.0, 16.3, 6.3, 3.7])];
@@ -118,4 +118,36 @@ fn bad_phase_input() {
     assert!(phase(&s, &[Family::Sgd], &[0.0, 1.0], o).is_err());
     assert!(phase(&s, &[Family::Sgd], &[4.0, 2.0], o).is_err());
     assert!(tune(&s, Family::Sp, 1.0, Objective::Rate, Target::default()).is_err());
+}
+
+/// Tuned T(B) is non-increasing in B for every method (docs/theory.md §5: at fixed parameters
+/// E[loss_t] never grows with B, and each batch is warm-started from its neighbour's optimum).
+#[test]
+fn tuned_iterations_never_rise_with_the_batch() {
+    let target = PhaseOptions { objective: Objective::Target, ..PhaseOptions::default() };
+    let batches: Vec<f64> = (0..=10).map(|k| 2f64.powi(k)).collect();
+    for spec in ["power:d=40,a=2", "power:d=60,a=0.5", "cluster:d=50,lo=0.01,hi=1,frac=0.2"] {
+        let s: Spectrum = spec.parse().unwrap();
+        let families = [Family::Sgd, Family::Hb, Family::Nag, Family::Asgd];
+        let p = phase(&s, &families, &batches, target).unwrap();
+        for family in families {
+            let t: Vec<f64> = p.rows.iter().filter(|r| r.family == family).map(|r| r.iterations.unwrap()).collect();
+            assert!(t.windows(2).all(|w| w[1] <= w[0]), "{spec} {family}: {t:?}");
+        }
+    }
+}
+
+#[test]
+fn tuned_finite_sum_iterations_never_rise_with_the_batch() {
+    use theory::finite_sum::{FiniteSum, Sampling};
+    let s: Spectrum = "power:d=8,a=1.5".parse().unwrap();
+    let sum = FiniteSum::kaczmarz(&FiniteSum::random_system(32, &s, 3).unwrap()).unwrap();
+    let target = Target { eps: 1e-4, max_steps: 100_000 };
+    for family in [Family::Sgd, Family::Hb] {
+        for sampling in [Sampling::WithReplacement, Sampling::WithoutReplacement] {
+            let tuned = theory::tune_finite_sum_along(&sum, family, &[1, 2, 4, 8, 16], sampling, target, &|| {}).unwrap();
+            let t: Vec<usize> = tuned.iter().map(|x| x.iterations.unwrap()).collect();
+            assert!(t.windows(2).all(|w| w[1] <= w[0]), "{family} {sampling:?}: {t:?}");
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! A real data set: diabetes progression (Efron et al. 2004), shipped gzipped inside the
 //! `linfa-datasets` package (`data/diabetes_data.csv.gz`, `data/diabetes_target.csv.gz`, read
-//! with `include_bytes!`, so nothing is downloaded at run time). THEORY.md §8 (paper 3 of §1
+//! with `include_bytes!`, so nothing is downloaded at run time). docs/theory.md §8 (paper 3 of §1
 //! also trains real-data MLPs).
 //!
 //! The package reads the first line of each CSV file as a header, so it yields 441 of the 442

@@ -1,4 +1,4 @@
-//! Matrix sensing with an over-parametrised factorisation (THEORY.md §8, paper 3 of §1).
+//! Matrix sensing with an over-parametrised factorisation (docs/theory.md §8, paper 3 of §1).
 //!
 //! ```text
 //!     ground truth  X* = U* U*^T in R^{d x d}, rank r, scaled to |X*|_F = 1
@@ -53,7 +53,7 @@ pub struct MatrixSensingConfig {
 }
 
 impl Default for MatrixSensingConfig {
-    /// The toy of THEORY.md §8: d = 8, r = 1, r' = 3, n = 16, Gaussian sensing.
+    /// The toy of docs/theory.md §8: d = 8, r = 1, r' = 3, n = 16, Gaussian sensing.
     fn default() -> Self {
         MatrixSensingConfig {
             d: 8,

@@ -1,5 +1,5 @@
 //! Fully connected tanh networks (the teacher, the students, the diabetes regressor of
-//! THEORY.md §8):
+//! docs/theory.md §8):
 //!
 //! ```text
 //!     h_0 = x,   h_l = tanh(h_{l-1} W_l + b_l)  (l < L),   f(x) = h_{L-1} W_L + b_L
@@ -133,7 +133,7 @@ impl Mlp {
 
 /// What distinguishes one MLP regression task from another (its name, settings, data and
 /// initial weights); the [`Task`](super::Task) implementation, shared by all of them, follows:
-/// squared loss, the Hutchinson trace of the Hessian as the regulariser (THEORY.md §8) and
+/// squared loss, the Hutchinson trace of the Hessian as the regulariser (docs/theory.md §8) and
 /// 1 - R^2 on the test split as the test error.
 pub trait MlpRegression {
     const NAME: &'static str;

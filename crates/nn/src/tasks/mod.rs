@@ -1,4 +1,4 @@
-//! Regression tasks for the label-noise experiments of THEORY.md §8 (paper 3 of §1).
+//! Regression tasks for the label-noise experiments of docs/theory.md §8 (paper 3 of §1).
 //!
 //! Every task is a data set of rows x_i (inputs, n x p) with labels y_i, generated
 //! deterministically from a seed (f64, `rand_pcg` and `rand_distr`, no download), and a model f
@@ -143,7 +143,7 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// The labels y + eps xi with xi ~ N(0, I) fresh from `rng` (THEORY.md §8). Each call draws
+    /// The labels y + eps xi with xi ~ N(0, I) fresh from `rng` (docs/theory.md §8). Each call draws
     /// new noise, so calling it once per step gives label-noise SGD; eps = 0 returns the clean
     /// labels and consumes nothing from `rng`.
     pub fn noisy_labels(&self, eps: f64, rng: &mut Rng) -> Vec<f64> {

@@ -1,4 +1,4 @@
-//! Teacher–student regression (THEORY.md §8, paper 3 of §1).
+//! Teacher–student regression (docs/theory.md §8, paper 3 of §1).
 //!
 //! ```text
 //!     inputs    x_i ~ N(0, I_p), independent, n train and n_test test rows

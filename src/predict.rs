@@ -17,6 +17,10 @@ pub struct Args {
     /// Choose the hyperparameters that minimise the objective.
     #[arg(long)]
     tune: bool,
+    /// Take the hyperparameters from a closed-form rule (docs/theory.md §5): A, B, sp or harmonic;
+    /// --method names the rule's family (hb for A, B and harmonic; sp for sp).
+    #[arg(long, conflicts_with = "tune")]
+    rule: Option<String>,
     /// What --tune minimises.
     #[arg(long, value_enum, default_value = "rate", requires = "tune")]
     objective: ObjectiveArg,
@@ -38,6 +42,8 @@ struct Report {
     assessment: Assessment,
     target: f64,
     tuned: bool,
+    /// The closed-form rule that chose the hyperparameters, if any.
+    rule: Option<String>,
     objective: Option<Objective>,
     evaluations: Option<usize>,
     spectrum: SpectrumSummary,
@@ -48,7 +54,16 @@ pub fn run(a: Args) -> Result<()> {
     let spectrum = args::spectrum(&a.spectrum)?;
     let target = a.target.target()?;
     let predicted = Predictions::new(&spectrum, a.case.batch);
-    let (method, evaluations) = if a.tune {
+    let (method, evaluations) = if let Some(name) = &a.rule {
+        if a.case.method.any_given() {
+            bail!("--rule chooses the hyperparameters: do not also pass them");
+        }
+        let method = theory::rules::rule(name)?.method(&predicted);
+        if method.family() != a.case.method.method {
+            bail!("rule {name} picks {} parameters: pass --method {}", method.family(), method.family());
+        }
+        (method, None)
+    } else if a.tune {
         if a.case.method.any_given() {
             bail!("--tune chooses the hyperparameters: do not also pass them");
         }
@@ -67,6 +82,7 @@ pub fn run(a: Args) -> Result<()> {
         assessment,
         target: target.eps,
         tuned: a.tune,
+        rule: a.rule.clone(),
         objective: a.tune.then(|| a.objective.into()),
         evaluations,
         spectrum: spectrum.summary(),

@@ -72,7 +72,8 @@ fn every_bad_input_exits_2_with_one_line_and_leaves_nothing_behind() {
     input(cwd, "broken/manifest.json", "{\"command\": 3}"); // merged below as inputs/broken
     let unknown_key = experiments(cwd, "unknown-key", "C2", |t| format!("colour = \"red\"\n{t}"));
     let wrong_type = experiments(cwd, "wrong-type", "C2", |t| t.replace("slope = [0.8, 1.2]", "slope = \"steep\""));
-    let nan_tolerance = experiments(cwd, "nan-tolerance", "C2", |t| t.replace("slope = [0.8, 1.2]", "slope = [nan, 1.2]"));
+    let nan_tolerance =
+        experiments(cwd, "nan-tolerance", "C2", |t| t.replace("slope = [0.8, 1.2]", "slope = [nan, 1.2]"));
     let typo = experiments(cwd, "typo", "C2", |t| t.replace("interval = [", "intervall = ["));
     let missing = experiments(cwd, "missing", "C2", |t| t.replace("interval = [0.7, 1.3]\n", ""));
     let no_kind = experiments(cwd, "no-kind", "C2", |t| t.replace("kind = \"sgd_critical_batch\"", "kind = \"guess\""));
@@ -160,6 +161,10 @@ fn every_bad_input_exits_2_with_one_line_and_leaves_nothing_behind() {
         (cd(&asymmetric), "symmetric"),
         (cd(&indefinite), "positive semi-definite"),
         (cd("inputs/nope.csv"), "cannot read"),
+        (hb("--rule nope"), "unknown rule 'nope' (known: A, B, sp, harmonic)"),
+        (hb("--rule sp"), "rule sp picks sp parameters: pass --method sp"),
+        (hb("--rule harmonic --lr 0.1"), "--rule chooses the hyperparameters"),
+        (hb("--rule harmonic --tune"), "cannot be used with"),
         // verify: profiles, claims, experiment files, output directories, shards.
         (words("verify --profile huge"), "unknown profile 'huge'"),
         (verify("--only C42"), "unknown claim 'C42'"),

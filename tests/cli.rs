@@ -61,6 +61,27 @@ fn predict_json_contract() {
 }
 
 #[test]
+fn predict_takes_a_closed_form_rule() {
+    // harmonic at B = 4 on power:d=50,a=1: beta = ((sqrt(50) - 1)/(sqrt(50) + 1))^2 whatever B.
+    let v = json(&[
+        "predict",
+        "--spectrum",
+        "power:d=50,a=1",
+        "--method",
+        "hb",
+        "--rule",
+        "harmonic",
+        "--batch",
+        "4",
+        "--json",
+    ]);
+    let r = 50f64.sqrt();
+    assert!((v["momentum"].as_f64().unwrap() - ((r - 1.0) / (r + 1.0)).powi(2)).abs() < 1e-12, "{v}");
+    assert_eq!(v["rule"], "harmonic");
+    assert!(v["iterations_to_target"].as_u64().unwrap() > 0, "{v}");
+}
+
+#[test]
 fn phase_csv_and_json_contract() {
     let dir = tempfile::tempdir().unwrap();
     let csv_path = dir.path().join("phase.csv");

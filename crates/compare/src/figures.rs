@@ -7,12 +7,12 @@
 //! | C3 | T_HB(B) per spectrum with the 1/B guide up to B_hb/4; speedup T_SGD/T_HB against the predicted max(1, min(B/B_sgd, √κ)) |
 //! | C4 | window B_sat(HB)/B_sat(SGD) against √κ with the fitted power law and the ∝ √κ line |
 //! | C5, C6 | compute efficiency CE = 1/(B T) against serial runtime T, points labelled by B |
-//! | C7 | T_rule/T_tuned over B, and 1 − β of the rules against the tuned optimum |
+//! | C7 | per held-out spectrum: T_rule/T_tuned over B of every rule; 1 − β of the heavy-ball rules against the tuned optimum |
 //! | C8 | T(B) of SGD and HB per Kaczmarz system; B_sat(SGD) against tr/L and the window against √κ with their fits |
 //! | C9 | time to the regulariser threshold against 1 − β per η (minimum and knee marked); (1 − β)* and T* against η with the fits and the 2/3 laws |
 //! | C10 | per network task: T(B) and B T(B) of SGD and heavy ball with the predicted tr/L, B_simple, B_hb and the measured B_crit marked; the SLQ spectral density of the Hessian at initialisation |
 
-use crate::claims::c7_momentum_rule::{self, RULES};
+use crate::claims::c7_momentum_rule;
 use crate::claims::c8_kaczmarz;
 use crate::claims::{ClaimResult, c2_critical_batch, c3_parallelization, c4_hb_window};
 use crate::error::Result;
@@ -24,6 +24,7 @@ use plotters::chart::SeriesLabelPosition;
 use plotters::style::RGBColor;
 use serde_json::Value;
 use std::path::Path;
+use theory::rules::RULES;
 use theory::{Family, Predictions};
 
 /// Draws the figures of one claim into `dir`; returns the file names written.
@@ -35,7 +36,7 @@ pub fn draw(spec: &ClaimSpec, result: &ClaimResult, sweeps: &[&Sweep], dir: &Pat
         "C3" => vec![t_hb(id, sweeps, &spec.typed()?), speedup(id, sweeps)],
         "C4" => vec![window(id, sweeps, &spec.typed()?)],
         "C5" | "C6" => vec![frontier(id, sweeps)],
-        "C7" => vec![momentum_rule(id, sweeps, &spec.typed()?, &result.measured)?],
+        "C7" => momentum_rule(id, sweeps, &spec.typed()?, &result.measured)?,
         "C8" => {
             let tol: c8_kaczmarz::Tolerance = spec.typed()?;
             let (systems, family) = c8_kaczmarz::split(spec, sweeps)?;
@@ -136,10 +137,8 @@ fn power_law(
     let span = [min / 1.5, max * 1.5];
     if !points.is_empty() {
         let n = points.len() as f64;
-        let (mx, my) = (
-            points.iter().map(|q| q.1.ln()).sum::<f64>() / n,
-            points.iter().map(|q| q.2.ln()).sum::<f64>() / n,
-        );
+        let (mx, my) =
+            (points.iter().map(|q| q.1.ln()).sum::<f64>() / n, points.iter().map(|q| q.2.ln()).sum::<f64>() / n);
         let line = span.map(|x| (x, (my + predicted.1 * (x.ln() - mx)).exp())).to_vec();
         p.series.push(Series::new(predicted.0, RGBColor(60, 60, 60), Kind::Dashed, line));
     }
@@ -156,11 +155,10 @@ fn power_law(
 
 /// B_sat(SGD) against tr/L across the claim's spectra, with C2's fit.
 fn critical_batch(id: &str, sweeps: &[&Sweep], tol: &c2_critical_batch::Tolerance) -> Figure {
-    let points: Vec<(String, f64, f64)> = sweeps
-        .iter()
-        .filter_map(|s| s.saturation(Family::Sgd).map(|b| (s.spec.clone(), s.summary.b_sgd, b)))
-        .collect();
-    let check = ExponentCheck::new(&points.iter().map(|q| (q.1, q.2)).collect::<Vec<_>>(), tol.slope, Some(tol.interval));
+    let points: Vec<(String, f64, f64)> =
+        sweeps.iter().filter_map(|s| s.saturation(Family::Sgd).map(|b| (s.spec.clone(), s.summary.b_sgd, b))).collect();
+    let check =
+        ExponentCheck::new(&points.iter().map(|q| (q.1, q.2)).collect::<Vec<_>>(), tol.slope, Some(tol.interval));
     let title = "SGD saturation batch against tr/L";
     power_law(format!("{id}-critical-batch"), title, ("tr/L", "B_sat(SGD)"), &points, &check, ("∝ tr/L", 1.0))
 }
@@ -188,7 +186,12 @@ fn t_hb(id: &str, sweeps: &[&Sweep], tol: &c3_parallelization::Tolerance) -> Fig
     );
     for (k, s) in sweeps.iter().enumerate() {
         let t = s.iterations(Family::Hb);
-        p.series.push(Series::new(title(s), color(k), Kind::Line, s.batches.iter().copied().zip(t.iter().copied()).collect()));
+        p.series.push(Series::new(
+            title(s),
+            color(k),
+            Kind::Line,
+            s.batches.iter().copied().zip(t.iter().copied()).collect(),
+        ));
         let limit = tol.fraction * s.summary.b_hb;
         let guide = [s.batches[0], limit.max(s.batches[0])].map(|b| (b, t[0] * s.batches[0] / b)).to_vec();
         p.series.push(Series::new("", color(k), Kind::Dashed, guide).unlabelled());
@@ -218,30 +221,28 @@ fn frontier(id: &str, sweeps: &[&Sweep]) -> Figure {
     Figure { name: format!("{id}-frontier"), cols: 3, panels }
 }
 
-/// Per spectrum: T_rule/T_tuned over B (top row, the ratios C7's check measured: `measured`
-/// holds them per rule and spectrum), and 1 - β of tuned HB and of the rules.
-fn momentum_rule(id: &str, sweeps: &[&Sweep], tol: &c7_momentum_rule::Tolerance, measured: &Value) -> Result<Figure> {
+/// Per held-out spectrum: T_rule/T_tuned over B of every rule (the ratios C7's check measured:
+/// `measured` holds them per rule and spectrum), and 1 − β of tuned HB and of the heavy-ball
+/// rules; panels wrap three to a row.
+fn momentum_rule(
+    id: &str,
+    sweeps: &[&Sweep],
+    tol: &c7_momentum_rule::Tolerance,
+    measured: &Value,
+) -> Result<Vec<Figure>> {
     let factor = tol.factor;
-    let momentum =
-        |m: theory::Method| if let theory::Method::Hb { momentum, .. } = m { 1.0 - momentum } else { f64::NAN };
+    let one_minus = |m: theory::Method| m.momentum().map_or(f64::NAN, |b| 1.0 - b);
     let mut ratio_panels = Vec::new();
     let mut beta_panels = Vec::new();
     for (j, s) in sweeps.iter().enumerate() {
         let mut ratio = Panel::new(title(s), Axis::log("batch size B"), Axis::log("T_rule(B) / T_tuned(B)"));
         let mut beta = Panel::new(title(s), Axis::log("batch size B"), Axis::log("1 − β"));
-        let tuned = s.family(Family::Hb);
         let spectrum = s.spectrum()?;
-        beta.series.push(Series::new(
-            "tuned HB",
-            family_color(Family::Hb),
-            Kind::Line,
-            tuned.iter().map(|p| (p.batch, momentum(p.method))).collect(),
-        ));
-        for (k, (name, rule)) in RULES.iter().enumerate() {
-            let name = format!("rule {name}");
-            let picks: Vec<(f64, theory::Method)> =
-                s.batches.iter().map(|&b| (b, rule(&Predictions::new(&spectrum, b)))).collect();
-            // null (diverged) reads as NaN and is left out of the line.
+        let tuned = s.family(Family::Hb).iter().map(|p| (p.batch, one_minus(p.method))).collect();
+        beta.series.push(Series::new("tuned HB", family_color(Family::Hb), Kind::Line, tuned));
+        for (k, rule) in RULES.iter().enumerate() {
+            let name = format!("rule {}", rule.name);
+            // null (diverged or above the cap) reads as NaN and is left out of the line.
             let measured_ratios = &measured[k]["spectra"][j]["ratios"];
             let ratios = s
                 .batches
@@ -250,12 +251,11 @@ fn momentum_rule(id: &str, sweeps: &[&Sweep], tol: &c7_momentum_rule::Tolerance,
                 .map(|(i, b)| (*b, measured_ratios[i].as_f64().unwrap_or(f64::NAN)))
                 .collect();
             ratio.series.push(Series::new(&name, color(k + 4), Kind::Line, ratios));
-            beta.series.push(Series::new(
-                name,
-                color(k + 4),
-                Kind::Dashed,
-                picks.iter().map(|(b, m)| (*b, momentum(*m))).collect(),
-            ));
+            let picks: Vec<(f64, f64)> =
+                s.batches.iter().map(|&b| (b, one_minus(rule.method(&Predictions::new(&spectrum, b))))).collect();
+            if picks.iter().any(|p| p.1.is_finite()) {
+                beta.series.push(Series::new(name, color(k + 4), Kind::Dashed, picks));
+            }
         }
         let limit = s.batches.iter().map(|&b| (b, factor)).collect();
         ratio.series.push(Series::new(
@@ -267,9 +267,10 @@ fn momentum_rule(id: &str, sweeps: &[&Sweep], tol: &c7_momentum_rule::Tolerance,
         ratio_panels.push(ratio);
         beta_panels.push(beta);
     }
-    let cols = ratio_panels.len();
-    ratio_panels.extend(beta_panels);
-    Ok(Figure { name: format!("{id}-rule"), cols, panels: ratio_panels })
+    Ok(vec![
+        Figure { name: format!("{id}-rule"), cols: 3, panels: ratio_panels },
+        Figure { name: format!("{id}-momentum"), cols: 3, panels: beta_panels },
+    ])
 }
 
 /// Theory vs Monte Carlo, one panel per method, from C1's measured curves.

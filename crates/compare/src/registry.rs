@@ -119,7 +119,9 @@ impl ClaimSpec {
         for (section, table) in tables {
             for (name, v) in table {
                 if let Some(x) = non_finite(v) {
-                    return Err(Error::Registry(format!("{origin}: [{section}] {name} must be a finite number, got {x}")));
+                    return Err(Error::Registry(format!(
+                        "{origin}: [{section}] {name} must be a finite number, got {x}"
+                    )));
                 }
             }
         }

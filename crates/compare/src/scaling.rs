@@ -22,9 +22,10 @@
 //! of that plateau, where the damping time 1/(1 - beta) meets the drift time — the two
 //! timescales of §1.3. Both estimates are reported.
 //!
-//! Fits (least squares in log-log with 95 % intervals, [`log_log_fit`]): log(1 - beta)* = log C
-//! + g log eta, and log T* = a - p log eta (predicted p = 2/3); also g over every three
-//! consecutive learning rates (g per eta range, docs/theory.md §8's caution).
+//! Fits (least squares in log-log with 95 % intervals, [`log_log_fit`]):
+//! log(1 - beta)* = log C + g log eta, and log T* = a - p log eta (predicted p = 2/3); also g
+//! over every three consecutive learning rates (g per eta range, docs/theory.md §8's caution).
+//!
 //! Verdict: pass if g's interval contains `g` (2/3) or |g - 2/3| <= `g_abs`; inconclusive with
 //! fewer than three knees.
 

@@ -14,7 +14,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use theory::finite_sum::{FiniteSum, Sampling};
 use theory::phase::saturation_batch;
-use theory::{Family, Method, Objective, PhaseOptions, Spectrum, SpectrumSummary, Target, phase_with_progress, tune_finite_sum_along};
+use theory::{
+    Family, Method, Objective, PhaseOptions, Spectrum, SpectrumSummary, Target, phase_with_progress,
+    tune_finite_sum_along,
+};
 
 /// The methods a Gaussian sweep tunes.
 pub const FAMILIES: [Family; 4] = [Family::Sgd, Family::Hb, Family::Nag, Family::Asgd];
@@ -103,8 +106,14 @@ impl Sweep {
         let points = KACZMARZ_FAMILIES
             .par_iter()
             .map(|&family| {
-                let tuned =
-                    tune_finite_sum_along(&sum, family, &sizes, Sampling::WithReplacement, Target::default(), cell_done)?;
+                let tuned = tune_finite_sum_along(
+                    &sum,
+                    family,
+                    &sizes,
+                    Sampling::WithReplacement,
+                    Target::default(),
+                    cell_done,
+                )?;
                 let points = batches.iter().zip(tuned).map(|(&batch, t)| Point {
                     batch,
                     method: t.method,

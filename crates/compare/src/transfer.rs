@@ -401,7 +401,7 @@ fn one_task<T: Task + Sync>(
 /// `density` on 401 points spanning its nodes (± 3 widths), Gaussian width 1 % of the range.
 fn smoothed(density: &nn::lanczos::Density) -> Vec<(f64, f64)> {
     let (lo, hi) = density.nodes.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |a, n| (a.0.min(n.0), a.1.max(n.0)));
-    if !(lo < hi) {
+    if lo.is_nan() || hi.is_nan() || lo >= hi {
         return Vec::new();
     }
     let sigma = 0.01 * (hi - lo);

@@ -71,7 +71,10 @@ fn malformed_claims_are_refused() {
         (good.replace("full = [\"power:d=5", "fulll = [\"power:d=5"), "unknown field `fulll`"),
         (good.replace("smoke = [\"power:d=5,a=1\"]", "smoke = [\"power:d=0,a=1\"]"), "d must be >= 1"),
         (good.replace("smoke = [\"power:d=5,a=1\"]", "smoke = []"), "must not be empty"),
-        (good.replace("[spectra]\nsmoke = [\"power:d=5,a=1\"]\nfull = [\"power:d=5,a=1\"]\n", ""), "needs [spectra] or a task"),
+        (
+            good.replace("[spectra]\nsmoke = [\"power:d=5,a=1\"]\nfull = [\"power:d=5,a=1\"]\n", ""),
+            "needs [spectra] or a task",
+        ),
         (format!("task = \"matrix_sensing\"\n{good}"), "takes no spectra"),
     ];
     for (text, expected) in cases {
@@ -86,5 +89,7 @@ fn malformed_claims_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("C1.toml"), good).unwrap();
     assert!(load(dir.path()).unwrap_err().to_string().contains("file name must be C2.toml"));
-    assert!(select(load(&experiments()).unwrap(), &["C42".into()]).unwrap_err().to_string().contains("unknown claim 'C42'"));
+    assert!(
+        select(load(&experiments()).unwrap(), &["C42".into()]).unwrap_err().to_string().contains("unknown claim 'C42'")
+    );
 }

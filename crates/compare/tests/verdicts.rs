@@ -82,9 +82,14 @@ const C2: &str = "[tolerance]\nslope = [0.8, 1.2]\ninterval = [0.7, 1.3]\nreport
 const C3: &str = "[tolerance]\nslope = [-1.15, -0.85]\nfraction = 0.25\n";
 const C4: &str = "[tolerance]\nslope = [0.75, 1.25]\nreported_window = [0.3333333333333333, 3.0]\n";
 /// Spectra whose tr/L spans 1.5 decades (1.63, 5.19, 18.6, 50.5).
-const FAMILY: [&str; 4] = ["power:d=100,a=2", "power:d=100,a=1", "power:d=100,a=0.5", "cluster:d=100,lo=0.01,hi=1,frac=0.5"];
+const FAMILY: [&str; 4] =
+    ["power:d=100,a=2", "power:d=100,a=1", "power:d=100,a=0.5", "cluster:d=100,lo=0.01,hi=1,frac=0.5"];
 /// One shape at kappa = 10, 100, 1000.
-const KAPPAS: [&str; 3] = ["cluster:d=100,lo=0.1,hi=1,frac=0.1", "cluster:d=100,lo=0.01,hi=1,frac=0.1", "cluster:d=100,lo=0.001,hi=1,frac=0.1"];
+const KAPPAS: [&str; 3] = [
+    "cluster:d=100,lo=0.1,hi=1,frac=0.1",
+    "cluster:d=100,lo=0.01,hi=1,frac=0.1",
+    "cluster:d=100,lo=0.001,hi=1,frac=0.1",
+];
 
 fn tr_over_l(spec: &str) -> f64 {
     spec.parse::<Spectrum>().unwrap().summary().b_sgd
@@ -195,7 +200,8 @@ fn c5_fails_when_heavy_ball_wins_efficiency() {
 
 #[test]
 fn c6_needs_asgd_ahead_on_fast_decay_and_level_on_slow_decay() {
-    let c6 = claim("C6", "asgd_acceleration", "[tolerance]\nfast_min = 1.5\nslow_lo = 0.83\nslow_hi = 1.2\nrange = 1.0\n");
+    let c6 =
+        claim("C6", "asgd_acceleration", "[tolerance]\nfast_min = 1.5\nslow_lo = 0.83\nslow_hi = 1.2\nrange = 1.0\n");
     let scale = |mut s: Sweep, family: Family, by: &dyn Fn(f64) -> f64| {
         for (f, points) in s.points.iter_mut() {
             if *f == family {

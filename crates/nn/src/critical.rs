@@ -82,7 +82,8 @@ impl Grid {
         if positive.iter().any(|x| !(x.is_finite() && *x > 0.0))
             || self.seeds.is_empty()
             || self.budget == 0
-            || !(self.cap > 1.0)
+            || self.cap.is_nan()
+            || self.cap <= 1.0
         {
             return bad(format!(
                 "the sweep needs L, tr, floor, target > 0, seeds, a budget >= 1 and a cap > 1, got {positive:?}, {} seeds, {}, {}",
@@ -143,7 +144,9 @@ impl Sweep {
 }
 
 /// One run: the step at which the full train loss is first <= target at a checkpoint, None if
-/// the budget ran out or the run diverged (the flag).
+/// the budget ran out or the run diverged (the flag). The run's full description (task, backend,
+/// precision, method, batch, seed, target, budget) is its argument list.
+#[allow(clippy::too_many_arguments)]
 fn time_to_target<T: Task>(
     task: &T,
     backend: Backend,

@@ -72,7 +72,7 @@ impl Settings {
         if self.power_iterations == 0 || self.lanczos_steps == 0 || self.slq_probes == 0 || self.slq_steps == 0 {
             return Err(Error::Invalid("power iterations, Lanczos steps, SLQ probes and steps must be >= 1".into()));
         }
-        if !(self.power_tol > 0.0) || self.resamples < 20 {
+        if self.power_tol.is_nan() || self.power_tol <= 0.0 || self.resamples < 20 {
             return Err(Error::Invalid(format!(
                 "the power tolerance must be > 0 and the bootstrap needs >= 20 resamples, got {} and {}",
                 self.power_tol, self.resamples
@@ -243,7 +243,7 @@ pub fn along_gd<T: Task>(
             if method.is_none() {
                 method = Some(theory::Method::Sgd { lr: 1.0 / curvature.power.value }.validated()?);
             }
-            let done = !(curvature.train_loss > target) || step >= max_steps;
+            let done = curvature.train_loss.is_nan() || curvature.train_loss <= target || step >= max_steps;
             out.push(PathPoint { step, curvature });
             if done {
                 return Ok(out);

@@ -41,7 +41,7 @@ impl Trace {
     pub fn ci95(&self) -> Option<[f64; 2]> {
         let t = StudentsT::new(0.0, 1.0, (self.probes as f64) - 1.0).ok()?.inverse_cdf(0.975);
         let half = t * self.std_error;
-        half.is_finite().then(|| [self.estimate - half, self.estimate + half])
+        half.is_finite().then_some([self.estimate - half, self.estimate + half])
     }
 }
 

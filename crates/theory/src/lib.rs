@@ -14,6 +14,7 @@ pub mod method;
 pub mod phase;
 pub mod predict;
 pub mod rate;
+pub mod rules;
 pub mod second_moment;
 pub mod spec;
 pub mod spectrum;

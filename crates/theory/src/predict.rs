@@ -30,6 +30,11 @@ impl HbRule {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Predictions {
     pub batch: f64,
+    /// The constants the closed forms read: L = lambda_max, mu = lambda_min, tr and d.
+    pub lambda_max: f64,
+    pub lambda_min: f64,
+    pub trace: f64,
+    pub d: usize,
     /// L_B = L (1 + 1/B) + tr / B: the Gaussian mini-batch smoothness.
     pub l_b: f64,
     /// eta_B = 1 / L_B: the SGD step.
@@ -63,21 +68,31 @@ impl Predictions {
     /// The closed forms of docs/theory.md §5 for `spectrum` at batch size `batch`.
     pub fn new(spectrum: &Spectrum, batch: f64) -> Self {
         let s = spectrum.summary();
-        let (l, mu, tr) = (s.lambda_max, s.lambda_min, s.trace);
+        Predictions::from_constants(s.lambda_max, s.lambda_min, s.trace, s.d, batch)
+    }
+
+    /// The closed forms from estimated constants alone: L = `l`, mu, tr and d (a network's
+    /// curvature estimates, a finite sum's H), at batch size `batch`.
+    pub fn from_constants(l: f64, mu: f64, tr: f64, d: usize, batch: f64) -> Self {
         let inv_b = crate::dynamics::noise_weight(batch);
+        let kappa = l / mu;
         let l_b = l * (1.0 + inv_b) + tr * inv_b;
         let eta_b = 1.0 / l_b;
         let mu_b = eta_b * mu;
-        let nu_b = 1.0 + (s.d as f64 + 1.0) * inv_b;
+        let nu_b = 1.0 + (d as f64 + 1.0) * inv_b;
         let gap = (mu_b / nu_b).sqrt();
         let sp_gamma = (1.0 / (mu_b * nu_b)).sqrt();
         let noise_shape = tr * inv_b / mu;
         Predictions {
             batch,
+            lambda_max: l,
+            lambda_min: mu,
+            trace: tr,
+            d,
             l_b,
             eta_b,
-            b_sgd: s.b_sgd,
-            b_hb: s.b_hb,
+            b_sgd: tr / l,
+            b_hb: tr / (l * mu).sqrt(),
             mu_b,
             nu_b,
             accelerated_gap: gap,
@@ -86,8 +101,8 @@ impl Predictions {
             sp_alpha: 1.0 / (1.0 + sp_gamma * nu_b),
             hb_rule_a: HbRule::deterministic(l_b, mu),
             hb_rule_b: HbRule::deterministic(l_b * nu_b, mu),
-            t_sgd_shape: noise_shape.max(s.kappa),
-            t_hb_shape: noise_shape.max(s.kappa.sqrt()),
+            t_sgd_shape: noise_shape.max(kappa),
+            t_hb_shape: noise_shape.max(kappa.sqrt()),
         }
     }
 

@@ -117,7 +117,11 @@ impl SearchSpace {
     /// The axes restricted to `radius` around `centre`, each with tolerance at least `tol` (for
     /// the local target search).
     fn around(&self, centre: &[f64], radius: f64, tol: f64) -> Vec<Axis> {
-        let near = |(axis, &c): (&Axis, &f64)| Axis { lo: axis.lo.max(c - radius), hi: axis.hi.min(c + radius), tol: axis.tol.max(tol) };
+        let near = |(axis, &c): (&Axis, &f64)| Axis {
+            lo: axis.lo.max(c - radius),
+            hi: axis.hi.min(c + radius),
+            tol: axis.tol.max(tol),
+        };
         self.axes.iter().zip(centre).map(near).collect()
     }
 }

@@ -145,7 +145,8 @@ fn tuned_finite_sum_iterations_never_rise_with_the_batch() {
     let target = Target { eps: 1e-4, max_steps: 100_000 };
     for family in [Family::Sgd, Family::Hb] {
         for sampling in [Sampling::WithReplacement, Sampling::WithoutReplacement] {
-            let tuned = theory::tune_finite_sum_along(&sum, family, &[1, 2, 4, 8, 16], sampling, target, &|| {}).unwrap();
+            let tuned =
+                theory::tune_finite_sum_along(&sum, family, &[1, 2, 4, 8, 16], sampling, target, &|| {}).unwrap();
             let t: Vec<usize> = tuned.iter().map(|x| x.iterations.unwrap()).collect();
             assert!(t.windows(2).all(|w| w[1] <= w[0]), "{family} {sampling:?}: {t:?}");
         }

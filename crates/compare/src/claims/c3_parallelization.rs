@@ -27,7 +27,8 @@ pub fn check(tol: &Tolerance, sweeps: &[&Sweep]) -> Part {
     for s in sweeps {
         let limit = tol.fraction * s.summary.b_hb;
         let t_hb = s.iterations(Family::Hb);
-        let below: Vec<(f64, f64)> = s.batches.iter().copied().zip(t_hb.iter().copied()).filter(|(b, _)| *b <= limit).collect();
+        let below: Vec<(f64, f64)> =
+            s.batches.iter().copied().zip(t_hb.iter().copied()).filter(|(b, _)| *b <= limit).collect();
         let exponent = ExponentCheck::new(&below, tol.slope, None);
         let compute_ratio = below.iter().map(|(b, t)| b * t / t_hb[0]).fold(f64::NEG_INFINITY, f64::max);
         let t_sgd = s.iterations(Family::Sgd);

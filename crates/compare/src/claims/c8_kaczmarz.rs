@@ -73,6 +73,10 @@ pub fn check(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<Part> {
         predicted: by_id(|p| p.predicted.clone()),
         measured: by_id(|p| json!({"verdict": p.verdict, "measured": p.measured})),
         verdict: Verdict::all(parts.iter().map(|(_, p)| p.verdict)),
-        summary: parts.iter().map(|(id, p)| format!("{id} {}: {}", p.verdict.name(), p.summary)).collect::<Vec<_>>().join(" | "),
+        summary: parts
+            .iter()
+            .map(|(id, p)| format!("{id} {}: {}", p.verdict.name(), p.summary))
+            .collect::<Vec<_>>()
+            .join(" | "),
     })
 }

@@ -77,7 +77,7 @@ pub fn evaluate(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult> {
         Kind::HbWindow => c4_hb_window::check(&spec.typed()?, sweeps),
         Kind::EfficiencyFrontier => c5_frontier::check(&spec.typed()?, sweeps),
         Kind::AsgdAcceleration => c6_asgd::check(&spec.typed()?, sweeps)?,
-        Kind::MomentumRule => c7_momentum_rule::check(&spec.typed()?, sweeps)?,
+        Kind::MomentumRule => c7_momentum_rule::check(&spec.typed()?, &spec.typed_protocol()?, sweeps)?,
         Kind::KaczmarzBatchLaws => c8_kaczmarz::check(spec, sweeps)?,
         Kind::Exactness | Kind::MomentumScaling | Kind::BatchTransfer => {
             return Err(Error::Registry(format!("claim {} measures on its own, not on sweeps", spec.id)));
@@ -95,7 +95,12 @@ pub fn validate(spec: &ClaimSpec) -> Result<()> {
         Kind::HbWindow => spec.typed::<c4_hb_window::Tolerance>().map(drop),
         Kind::EfficiencyFrontier => spec.typed::<c5_frontier::Tolerance>().map(drop),
         Kind::AsgdAcceleration => spec.typed::<c6_asgd::Tolerance>().map(drop),
-        Kind::MomentumRule => spec.typed::<c7_momentum_rule::Tolerance>().map(drop),
+        Kind::MomentumRule => {
+            spec.typed::<c7_momentum_rule::Tolerance>()?;
+            let protocol: c7_momentum_rule::Protocol = spec.typed_protocol()?;
+            protocol.training.iter().try_for_each(|s| s.parse::<theory::Spectrum>().map(drop))?;
+            Ok(())
+        }
         Kind::KaczmarzBatchLaws => c8_kaczmarz::validate(spec),
         Kind::Exactness | Kind::MomentumScaling | Kind::BatchTransfer => Ok(()),
     }

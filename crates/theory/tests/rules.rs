@@ -1,0 +1,81 @@
+//! The closed-form momentum rules (rules.rs) against values computed by hand (Python, from the
+//! formulas of docs/theory.md §5) for L = 1, mu = 0.01, tr = 5, d = 10, B = 4, where
+//! L_B = 2.5 and nu_B = 3.75.
+
+use theory::rules::{HARMONIC_C1, HARMONIC_C2, RULES, harmonic, rule};
+use theory::{Method, Predictions, Spectrum, rate};
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * b.abs().max(1.0)
+}
+
+fn hb(m: Method) -> (f64, f64) {
+    match m {
+        Method::Hb { lr, momentum } => (lr, momentum),
+        other => panic!("not heavy ball: {other:?}"),
+    }
+}
+
+#[test]
+fn every_rule_matches_its_formula_by_hand() {
+    let p = Predictions::from_constants(1.0, 0.01, 5.0, 10, 4.0);
+    assert!(close(p.l_b, 2.5) && close(p.nu_b, 3.75));
+    let (lr, beta) = hb(rule("A").unwrap().method(&p));
+    assert!(close(lr, 1.4153140975036929) && close(beta, 0.7762191923671348), "{lr} {beta}");
+    let (lr, beta) = hb(rule("B").unwrap().method(&p));
+    assert!(close(lr, 0.4001051301958032) && close(beta, 0.8774933234438066), "{lr} {beta}");
+    match rule("sp").unwrap().method(&p) {
+        Method::Sp { lr, alpha, beta, gamma } => {
+            assert!(close(lr, 0.4) && close(alpha, 0.03162693196453788));
+            assert!(close(beta, 0.967340136762891) && close(gamma, 8.16496580927726));
+        }
+        other => panic!("{other:?}"),
+    }
+    let (lr, beta) = hb(rule("harmonic").unwrap().method(&p));
+    assert!(close(lr, 0.2404207362885048) && close(beta, 0.6694214876033059), "{lr} {beta}");
+}
+
+#[test]
+fn the_registry_names_each_rule_once_and_refuses_others() {
+    let names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
+    assert_eq!(names, ["A", "B", "sp", "harmonic"]);
+    let err = rule("nope").unwrap_err().to_string();
+    assert!(err.contains("unknown rule 'nope'") && err.contains("A, B, sp, harmonic"), "{err}");
+}
+
+#[test]
+fn harmonic_mixes_the_deterministic_step_and_the_noise_limit() {
+    let (l, mu, tr) = (1.0, 1e-3, 12.0);
+    let deterministic = |b: f64| hb(harmonic(&Predictions::from_constants(l, mu, tr, 50, b), 0.8, 1.0));
+    // B -> infinity: deterministic heavy ball with 0.8 of the optimal step.
+    let (lr, beta) = deterministic(f64::INFINITY);
+    let r = (l / mu).sqrt();
+    assert!(close(beta, ((r - 1.0) / (r + 1.0)).powi(2)));
+    assert!(close(lr, 0.8 * 4.0 / (l.sqrt() + mu.sqrt()).powi(2)));
+    // Effective step lr/(1 - beta) = 1/(1/x + 1/y), x the deterministic one, y = c2 B / tr.
+    for b in [1.0, 7.0, 300.0] {
+        let (lr_b, beta_b) = deterministic(b);
+        let (x, y) = (lr / (1.0 - beta), b / tr);
+        assert!(close(lr_b / (1.0 - beta_b), 1.0 / (1.0 / x + 1.0 / y)), "B = {b}");
+    }
+    assert_eq!((HARMONIC_C1, HARMONIC_C2), (0.8, 1.0));
+}
+
+#[test]
+fn harmonic_never_diverges_on_its_training_spectra() {
+    let training = [
+        "power:d=100,a=1",
+        "power:d=100,a=2",
+        "power:d=200,a=0.5",
+        "power:d=200,a=1.5",
+        "cluster:d=200,lo=0.01,hi=1,frac=0.1",
+    ];
+    for spec in training {
+        let s: Spectrum = spec.parse().unwrap();
+        for k in 0..=12 {
+            let b = 2f64.powi(k);
+            let m = rule("harmonic").unwrap().method(&Predictions::new(&s, b));
+            assert!(!rate(&s, &m, b).diverged(), "{spec} B = {b}");
+        }
+    }
+}

@@ -245,7 +245,11 @@ where
 {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let decades = |r: std::ops::Range<f64>| (r.end / r.start).log10();
-    let (x_log, y_log) = (log_ticks(decades(range(panel, true))), log_ticks(decades(range(panel, false))));
+    let (x_decades, y_decades) = (decades(range(panel, true)), decades(range(panel, false)));
+    let (x_log, y_log) = (log_ticks(x_decades), log_ticks(y_decades));
+    // Log axes ask for every 1..9 x 10^k as a key point (nine a decade) and label only 1, 2 and
+    // 5, so that no decade of a long axis goes unlabelled.
+    let key_points = |log: bool, decades: f64| if log { 60.max((9.0 * decades.ceil()) as usize + 9) } else { 10 };
     let mut chart = ChartBuilder::on(area)
         .caption(&panel.title, (FAMILY, 19))
         .margin(12)
@@ -257,9 +261,8 @@ where
         .configure_mesh()
         .x_desc(&panel.x.label)
         .y_desc(&panel.y.label)
-        // Log axes ask for many key points (every 1..9 x 10^k) and label only 1, 2 and 5.
-        .x_labels(if panel.x.log { 60 } else { 10 })
-        .y_labels(if panel.y.log { 60 } else { 10 })
+        .x_labels(key_points(panel.x.log, x_decades))
+        .y_labels(key_points(panel.y.log, y_decades))
         .x_label_formatter(if panel.x.log { &x_log } else { &tick })
         .y_label_formatter(if panel.y.log { &y_log } else { &tick })
         .label_style((FAMILY, 14))

@@ -132,6 +132,8 @@ fn power_law(
     predicted: (&str, f64),
 ) -> Figure {
     let mut p = Panel::new(title, Axis::log(axes.0), Axis::log(axes.1));
+    // Rising data leave the lower right empty.
+    p.legend = SeriesLabelPosition::LowerRight;
     let xs: Vec<f64> = points.iter().map(|q| q.1).collect();
     let (min, max) = xs.iter().fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
     let span = [min / 1.5, max * 1.5];
@@ -155,8 +157,7 @@ fn power_law(
 
 /// B_sat(SGD) against tr/L across the claim's spectra, with C2's fit.
 fn critical_batch(id: &str, sweeps: &[&Sweep], tol: &c2_critical_batch::Tolerance) -> Figure {
-    let points: Vec<(String, f64, f64)> =
-        sweeps.iter().filter_map(|s| s.saturation(Family::Sgd).map(|b| (s.spec.clone(), s.summary.b_sgd, b))).collect();
+    let points = family_points(sweeps, c2_critical_batch::point);
     let check =
         ExponentCheck::new(&points.iter().map(|q| (q.1, q.2)).collect::<Vec<_>>(), tol.slope, Some(tol.interval));
     let title = "SGD saturation batch against tr/L";
@@ -165,16 +166,21 @@ fn critical_batch(id: &str, sweeps: &[&Sweep], tol: &c2_critical_batch::Toleranc
 
 /// B_sat(HB)/B_sat(SGD) against √κ across the claim's spectra, with C4's fit.
 fn window(id: &str, sweeps: &[&Sweep], tol: &c4_hb_window::Tolerance) -> Figure {
-    let points: Vec<(String, f64, f64)> = sweeps
-        .iter()
-        .filter_map(|s| {
-            let (root_kappa, ratio) = c4_hb_window::window(s);
-            ratio.map(|w| (s.spec.clone(), root_kappa, w))
-        })
-        .collect();
+    let points = family_points(sweeps, c4_hb_window::window);
     let check = ExponentCheck::new(&points.iter().map(|q| (q.1, q.2)).collect::<Vec<_>>(), tol.slope, None);
     let title = "momentum window against √κ";
     power_law(format!("{id}-window"), title, ("√κ", "B_sat(HB) / B_sat(SGD)"), &points, &check, ("∝ √κ", 1.0))
+}
+
+/// (spectrum, x, y) of each sweep whose y was measured.
+fn family_points(sweeps: &[&Sweep], point: fn(&Sweep) -> (f64, Option<f64>)) -> Vec<(String, f64, f64)> {
+    sweeps
+        .iter()
+        .filter_map(|s| {
+            let (x, y) = point(s);
+            y.map(|y| (s.spec.clone(), x, y))
+        })
+        .collect()
 }
 
 /// T_HB(B) per spectrum with the 1/B guide through T_HB(1) up to the fitted range of C3.
@@ -237,6 +243,8 @@ fn momentum_rule(
     for (j, s) in sweeps.iter().enumerate() {
         let mut ratio = Panel::new(title(s), Axis::log("batch size B"), Axis::log("T_rule(B) / T_tuned(B)"));
         let mut beta = Panel::new(title(s), Axis::log("batch size B"), Axis::log("1 − β"));
+        // The rules' 1 − β rise from the lower left to the tuned level: the lower right is empty.
+        beta.legend = SeriesLabelPosition::LowerRight;
         let spectrum = s.spectrum()?;
         let tuned = s.family(Family::Hb).iter().map(|p| (p.batch, one_minus(p.method))).collect();
         beta.series.push(Series::new("tuned HB", family_color(Family::Hb), Kind::Line, tuned));

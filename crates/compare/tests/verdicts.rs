@@ -261,3 +261,59 @@ fn c8_applies_the_c2_to_c4_forms_to_its_systems_and_window_family() {
     // A tolerance of another kind's shape is refused at load.
     assert!(ClaimSpec::parse(&text.replace("[tolerance.window]", "[tolerance.windows]"), "C8.toml").is_err());
 }
+
+#[test]
+fn c7_passes_a_rule_as_good_as_tuned_fails_all_rules_far_behind_and_is_inconclusive_at_the_edge() {
+    use theory::rules::{RULES, rule};
+    use theory::{Assessment, Predictions, Target};
+    let spec = "power:d=20,a=1";
+    let c7 = ClaimSpec::parse(
+        &format!(
+            "id = \"C7\"\nkind = \"momentum_rule\"\nsource = \"s\"\nstatement = \"t\"\n[spectra]\nsmoke = [\"{spec}\"]\nfull = [\"{spec}\"]\n[tolerance]\nfactor = 1.5\n[protocol]\ntraining = [\"power:d=10,a=1\"]\nratio_cap = 10.0\nfraction = 0.25\n"
+        ),
+        "C7.toml",
+    )
+    .unwrap();
+    let s: Spectrum = spec.parse().unwrap();
+    let batches = [1.0, 4.0, 16.0];
+    let t_of = |name: &str, b: f64| -> f64 {
+        let m = rule(name).unwrap().method(&Predictions::new(&s, b));
+        Assessment::new(&s, &m, b, Target::default(), true).iterations_to_target.unwrap() as f64
+    };
+    // The best of the converging rules at each batch, as the tuned heavy ball's T scaled by `by`.
+    let best = |b: f64| {
+        RULES
+            .iter()
+            .filter_map(|r| {
+                let m = r.method(&Predictions::new(&s, b));
+                Assessment::new(&s, &m, b, Target::default(), true).iterations_to_target
+            })
+            .min()
+            .unwrap() as f64
+    };
+    let sweep = |tuned: &dyn Fn(f64) -> f64| {
+        let mut w = synthetic(spec, [5.0, 100.0, 100.0, 100.0]);
+        w.batches = batches.to_vec();
+        for (f, points) in w.points.iter_mut() {
+            points.truncate(batches.len());
+            for (p, &b) in points.iter_mut().zip(&batches) {
+                p.batch = b;
+                p.iterations = Some(if *f == Family::Hb { tuned(b) } else { 1000.0 });
+            }
+        }
+        w
+    };
+    let harmonic_as_tuned = sweep(&|b| t_of("harmonic", b));
+    let r = evaluate(&c7, &[&harmonic_as_tuned]).unwrap();
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
+    let far_ahead = sweep(&|b| (best(b) / 2.0).floor());
+    let r = evaluate(&c7, &[&far_ahead]).unwrap();
+    assert_eq!(r.verdict, Verdict::Fail, "{}", r.summary);
+    // The harmonic rule exactly at 1.5x (to within one iteration of the counts): inconclusive,
+    // never pass; the claim is then inconclusive unless another rule passes outright.
+    let edge = sweep(&|b| (t_of("harmonic", b) / 1.5).round());
+    let r = evaluate(&c7, &[&edge]).unwrap();
+    let harmonic = r.measured.as_array().unwrap().iter().find(|m| m["rule"] == "harmonic").unwrap();
+    assert_eq!(harmonic["verdict"], "inconclusive", "{}", r.summary);
+    assert_ne!(r.verdict, Verdict::Fail, "{}", r.summary);
+}

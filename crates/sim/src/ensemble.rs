@@ -190,7 +190,7 @@ impl Ensemble {
                 .collect();
             let log_mean: Vec<f64> =
                 (k0..=k1).map(|k| (chosen.iter().map(|r| r[k]).sum::<f64>() / chosen.len() as f64).ln()).collect();
-            least_squares_slope(&steps, &log_mean)
+            theory::fit::least_squares(&steps, &log_mean).map_or(f64::NAN, |l| l.slope)
         };
         let full = slope_without(None);
         let partial: Vec<f64> = (0..groups).map(|g| slope_without(Some(g))).collect();
@@ -200,12 +200,4 @@ impl Ensemble {
         let half = t * var.sqrt();
         Some(RateFit { rate: full.exp(), ci: [(full - half).exp(), (full + half).exp()], window })
     }
-}
-
-fn least_squares_slope(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
-    sxy / sxx
 }

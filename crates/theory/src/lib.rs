@@ -10,6 +10,7 @@ pub mod dense;
 pub mod dynamics;
 pub mod error;
 pub mod finite_sum;
+pub mod fit;
 pub mod method;
 pub mod phase;
 pub mod predict;

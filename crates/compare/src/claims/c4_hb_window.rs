@@ -3,9 +3,8 @@
 //! (at least five, two decades), the log-log slope of B_sat(HB)/B_sat(SGD) against √κ is 1. The
 //! constant (window/√κ) is reported, never judged.
 
-use super::{Part, fmt, median_range};
+use super::{Part, describe_constant, family_law};
 use crate::sweep::Sweep;
-use crate::verdict::ExponentCheck;
 use serde::Deserialize;
 use serde_json::json;
 use theory::Family;
@@ -34,35 +33,17 @@ pub fn check(tol: &Tolerance, sweeps: &[&Sweep]) -> Part {
             (s.spec.clone(), root_kappa, ratio)
         })
         .collect();
-    let points: Vec<(f64, f64)> = rows.iter().filter_map(|r| r.2.map(|w| (r.1, w))).collect();
-    let exponent = ExponentCheck::new(&points, tol.slope, None);
-    let constants: Vec<f64> = points.iter().map(|(k, w)| w / k).collect();
-    let constant = median_range(&constants);
-    let [lo, hi] = tol.reported_window;
-    let kappas = rows.iter().map(|r| r.1 * r.1);
-    let decades = (kappas.clone().fold(f64::NEG_INFINITY, f64::max) / kappas.fold(f64::INFINITY, f64::min)).log10();
+    let law = family_law(&rows, ("sqrt_kappa", "window"), tol.slope, None, tol.reported_window);
     Part {
         predicted: json!({"exponent": 1.0, "window": "∝ √κ"}),
-        measured: json!({
-            "spectra": rows.iter().map(|r| json!({
-                "spectrum": r.0, "sqrt_kappa": r.1, "window": r.2, "constant": r.2.map(|w| w / r.1),
-            })).collect::<Vec<_>>(),
-            "exponent": exponent,
-            "kappa_decades": decades,
-            "constant": constant.map(|(m, a, b)| json!({"median": m, "min": a, "max": b})),
-            "reported_window": {
-                "window": tol.reported_window,
-                "inside": constants.iter().filter(|c| **c >= lo && **c <= hi).count(), "of": constants.len(),
-            },
-        }),
-        verdict: exponent.verdict,
         summary: format!(
-            "B_sat(HB)/B_sat(SGD) ∝ √κ^g over {} κ ({decades:.1} decades): {}; constant window/√κ median {} (range {}–{})",
-            points.len(),
-            exponent.describe(),
-            fmt(constant.map(|c| c.0)),
-            fmt(constant.map(|c| c.1)),
-            fmt(constant.map(|c| c.2)),
+            "B_sat(HB)/B_sat(SGD) ∝ √κ^g over {} κ ({:.1} decades of κ): {}; constant window/√κ {}",
+            law.exponent.fit.map_or(0, |f| f.n),
+            2.0 * law.decades,
+            law.exponent.describe(),
+            describe_constant(law.constant),
         ),
+        verdict: law.exponent.verdict,
+        measured: law.measured,
     }
 }

@@ -15,7 +15,7 @@ pub mod c8_kaczmarz;
 use crate::error::{Error, Result};
 use crate::registry::{ClaimSpec, Kind};
 use crate::sweep::Sweep;
-use crate::verdict::Verdict;
+use crate::verdict::{ExponentCheck, Verdict};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -104,6 +104,55 @@ pub fn validate(spec: &ClaimSpec) -> Result<()> {
         Kind::KaczmarzBatchLaws => c8_kaczmarz::validate(spec),
         Kind::Exactness | Kind::MomentumScaling | Kind::BatchTransfer => Ok(()),
     }
+}
+
+/// A scaling law y ∝ x across a family of spectra, judged as an exponent ([`ExponentCheck`])
+/// with the constant y/x reported (median and range) and how many constants fall in the claim's
+/// former per-spectrum window.
+pub(crate) struct FamilyLaw {
+    pub exponent: ExponentCheck,
+    pub constant: Option<(f64, f64, f64)>,
+    /// log10 of the spread of x over the family.
+    pub decades: f64,
+    pub measured: Value,
+}
+
+/// The law over `rows` = (spectrum, x, y or None when not measured); `names` are the JSON names
+/// of x and y.
+pub(crate) fn family_law(
+    rows: &[(String, f64, Option<f64>)],
+    names: (&str, &str),
+    slope: [f64; 2],
+    interval: Option<[f64; 2]>,
+    window: [f64; 2],
+) -> FamilyLaw {
+    let points: Vec<(f64, f64)> = rows.iter().filter_map(|r| r.2.map(|y| (r.1, y))).collect();
+    let exponent = ExponentCheck::new(&points, slope, interval);
+    let constants: Vec<f64> = points.iter().map(|(x, y)| y / x).collect();
+    let constant = median_range(&constants);
+    let xs = rows.iter().map(|r| r.1);
+    let decades = (xs.clone().fold(f64::NEG_INFINITY, f64::max) / xs.fold(f64::INFINITY, f64::min)).log10();
+    let inside = constants.iter().filter(|c| **c >= window[0] && **c <= window[1]).count();
+    let measured = json!({
+        "spectra": rows.iter().map(|r| json!({
+            "spectrum": r.0, names.0: r.1, names.1: r.2, "constant": r.2.map(|y| y / r.1),
+        })).collect::<Vec<_>>(),
+        "exponent": exponent,
+        "decades": decades,
+        "constant": constant.map(|(m, a, b)| json!({"median": m, "min": a, "max": b})),
+        "reported_window": {"window": window, "inside": inside, "of": constants.len()},
+    });
+    FamilyLaw { exponent, constant, decades, measured }
+}
+
+/// "median 2.666 (range 1.295–5.072)" of a law's constant.
+pub(crate) fn describe_constant(constant: Option<(f64, f64, f64)>) -> String {
+    format!(
+        "median {} (range {}–{})",
+        fmt(constant.map(|c| c.0)),
+        fmt(constant.map(|c| c.1)),
+        fmt(constant.map(|c| c.2))
+    )
 }
 
 /// "0.912" or "-" for a missing value.

@@ -164,12 +164,14 @@ impl Figure {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, rows: usize, cols: usize) -> Draw {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         for (area, panel) in root.split_evenly((rows, cols)).iter().zip(&self.panels) {
+            let (panel, y_scale) = lifted(panel);
+            let panel = &panel;
             let (x, y) = (range(panel, true), range(panel, false));
             match (panel.x.log, panel.y.log) {
-                (true, true) => draw_panel(area, panel, x.log_scale(), y.log_scale()),
-                (true, false) => draw_panel(area, panel, x.log_scale(), y),
-                (false, true) => draw_panel(area, panel, x, y.log_scale()),
-                (false, false) => draw_panel(area, panel, x, y),
+                (true, true) => draw_panel(area, panel, x.log_scale(), y.log_scale(), y_scale),
+                (true, false) => draw_panel(area, panel, x.log_scale(), y, y_scale),
+                (false, true) => draw_panel(area, panel, x, y.log_scale(), y_scale),
+                (false, false) => draw_panel(area, panel, x, y, y_scale),
             }?;
         }
         Ok(())
@@ -177,6 +179,26 @@ impl Figure {
 }
 
 type Draw = std::result::Result<(), String>;
+
+/// Plotters' log axis treats values below f64::EPSILON as zero and draws no key point there, so
+/// a log y axis reaching below 1e-13 (C1's losses fall to 1e-22) is drawn lifted by a power of
+/// ten, s, and labelled with the true values v/s. Returns the panel to draw and s.
+fn lifted(panel: &Panel) -> (Panel, f64) {
+    let low = range(panel, false).start;
+    if !panel.y.log || low >= 1e-13 {
+        return (panel.clone(), 1.0);
+    }
+    let s = 10f64.powf((-low.log10()).ceil() - 3.0);
+    let mut out = panel.clone();
+    for series in &mut out.series {
+        series.points.iter_mut().for_each(|p| p.1 *= s);
+        if let Kind::Bars(extra) | Kind::Band(extra) = &mut series.kind {
+            extra.iter_mut().for_each(|e| *e = (e.0 * s, e.1 * s));
+        }
+    }
+    out.notes.iter_mut().for_each(|n| n.1 *= s);
+    (out, s)
+}
 
 /// The data range of one axis (with the error bars, bands and marks), padded: by a factor on a
 /// log axis (positive values only), by 5 % of the span on a linear one.
@@ -213,12 +235,15 @@ fn range(panel: &Panel, x_axis: bool) -> std::ops::Range<f64> {
 }
 
 /// Tick labels of a log axis spanning `decades`: at 1, 2 and 5 times a power of ten, or only
-/// at powers of ten beyond three decades (the grid keeps the other key points unlabelled).
-fn log_ticks(decades: f64) -> impl Fn(&f64) -> String {
+/// at powers of ten beyond three decades (the grid keeps the other key points unlabelled); the
+/// axis is drawn lifted by `scale` ([`lifted`]), so a key point v is labelled v / scale.
+fn log_ticks(decades: f64, scale: f64) -> impl Fn(&f64) -> String {
     let mantissas: &'static [f64] = if decades > 3.0 { &[1.0, 10.0] } else { &[1.0, 2.0, 5.0, 10.0] };
     move |v: &f64| {
+        // Key points far from 1 carry relative rounding of ~1e-5 (0.5 arrives as 0.49999...):
+        // compare mantissas relatively, or whole decades and the 2s and 5s go unlabelled.
         let mantissa = v / 10f64.powf(v.log10().floor());
-        if mantissas.iter().any(|m| (mantissa - m).abs() < 1e-6) { tick(v) } else { String::new() }
+        if mantissas.iter().any(|m| (mantissa / m - 1.0).abs() < 1e-3) { tick(&(v / scale)) } else { String::new() }
     }
 }
 
@@ -235,7 +260,8 @@ fn tick(v: &f64) -> String {
     }
 }
 
-fn draw_panel<DB, X, Y>(area: &DrawingArea<DB, Shift>, panel: &Panel, x: X, y: Y) -> Draw
+/// Draws one panel; `y_scale` is the lift of [`lifted`] (y labels show v / y_scale).
+fn draw_panel<DB, X, Y>(area: &DrawingArea<DB, Shift>, panel: &Panel, x: X, y: Y, y_scale: f64) -> Draw
 where
     DB: DrawingBackend,
     X: AsRangedCoord<Value = f64>,
@@ -245,11 +271,7 @@ where
 {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let decades = |r: std::ops::Range<f64>| (r.end / r.start).log10();
-    let (x_decades, y_decades) = (decades(range(panel, true)), decades(range(panel, false)));
-    let (x_log, y_log) = (log_ticks(x_decades), log_ticks(y_decades));
-    // Log axes ask for every 1..9 x 10^k as a key point (nine a decade) and label only 1, 2 and
-    // 5, so that no decade of a long axis goes unlabelled.
-    let key_points = |log: bool, decades: f64| if log { 60.max((9.0 * decades.ceil()) as usize + 9) } else { 10 };
+    let (x_log, y_log) = (log_ticks(decades(range(panel, true)), 1.0), log_ticks(decades(range(panel, false)), y_scale));
     let mut chart = ChartBuilder::on(area)
         .caption(&panel.title, (FAMILY, 19))
         .margin(12)
@@ -261,8 +283,9 @@ where
         .configure_mesh()
         .x_desc(&panel.x.label)
         .y_desc(&panel.y.label)
-        .x_labels(key_points(panel.x.log, x_decades))
-        .y_labels(key_points(panel.y.log, y_decades))
+        // Log axes ask for many key points (every 1..9 x 10^k) and label only 1, 2 and 5.
+        .x_labels(if panel.x.log { 60 } else { 10 })
+        .y_labels(if panel.y.log { 60 } else { 10 })
         .x_label_formatter(if panel.x.log { &x_log } else { &tick })
         .y_label_formatter(if panel.y.log { &y_log } else { &tick })
         .label_style((FAMILY, 14))

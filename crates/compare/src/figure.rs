@@ -271,7 +271,8 @@ where
 {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let decades = |r: std::ops::Range<f64>| (r.end / r.start).log10();
-    let (x_log, y_log) = (log_ticks(decades(range(panel, true)), 1.0), log_ticks(decades(range(panel, false)), y_scale));
+    let (x_log, y_log) =
+        (log_ticks(decades(range(panel, true)), 1.0), log_ticks(decades(range(panel, false)), y_scale));
     let mut chart = ChartBuilder::on(area)
         .caption(&panel.title, (FAMILY, 19))
         .margin(12)

@@ -161,6 +161,19 @@ fn c3_judges_the_slope_of_t_hb_below_saturation() {
     let r = evaluate(&c3, &[&serial]).unwrap();
     assert_eq!(r.verdict, Verdict::Fail, "{}", r.summary);
     assert_eq!(evaluate(&c3, &[&parallel, &serial]).unwrap().verdict, Verdict::Fail);
+    // T_HB ∝ B^-0.85 with scatter at B = 1, 2, 4, 8 (below B_hb/4 = 13): slope -0.844, 95 %
+    // interval [-1.214, -0.475] (computed independently in Python), straddling -0.85: inconclusive.
+    let mut edge = synthetic("power:d=100,a=1", [5.0, 1e5, 1e5, 1e5]);
+    let scatter = [1.0, 1.15, 0.9, 1.1];
+    for (_, points) in edge.points.iter_mut().filter(|(f, _)| *f == Family::Hb) {
+        for (p, e) in points.iter_mut().zip(scatter) {
+            p.iterations = Some(1000.0 * p.batch.powf(-0.85) * e);
+        }
+    }
+    let r = evaluate(&c3, &[&edge]).unwrap();
+    assert_eq!(r.verdict, Verdict::Inconclusive, "{}", r.summary);
+    let slope = r.measured[0]["exponent"]["fit"]["slope"].as_f64().unwrap();
+    assert!((slope + 0.8441126383364896).abs() < 1e-9, "{slope}");
 }
 
 #[test]
@@ -181,6 +194,18 @@ fn c4_judges_the_exponent_of_the_window_against_sqrt_kappa() {
     assert!((r.measured["constant"]["median"].as_f64().unwrap() - 0.5).abs() < 0.05);
     let flat = family(&|_| 3.0);
     assert_eq!(evaluate(&c4, &flat.iter().collect::<Vec<_>>()).unwrap().verdict, Verdict::Fail);
+    // A slope near 0.8 from three scattered points: t_{0.975, 1} = 12.7 makes the interval reach
+    // past both thresholds, so the claim stays inconclusive.
+    let scattered: Vec<Sweep> = KAPPAS
+        .iter()
+        .zip([1.0, 1.6, 1.0])
+        .map(|(s, e)| {
+            let root = s.parse::<Spectrum>().unwrap().kappa().sqrt();
+            synthetic(s, [8.0, 8.0 * 0.5 * root.powf(0.8) * e, 1e4, 1e4])
+        })
+        .collect();
+    let r = evaluate(&c4, &scattered.iter().collect::<Vec<_>>()).unwrap();
+    assert_eq!(r.verdict, Verdict::Inconclusive, "{}", r.summary);
 }
 
 #[test]

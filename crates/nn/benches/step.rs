@@ -21,24 +21,24 @@ use theory::Method;
 
 const HB: Method = Method::Hb { lr: 0.01, momentum: 0.9 };
 
-fn matrix(values: Vec<f64>, rows: usize, cols: usize, device: &Device) -> Tensor<2> {
-    Tensor::from_data(TensorData::new(values, [rows, cols]), device)
+/// A one-replica batch of rows, shape [1, rows, cols].
+fn rows(values: Vec<f64>, rows: usize, cols: usize, device: &Device) -> Tensor<3> {
+    Tensor::from_data(TensorData::new(values, [1, rows, cols]), device)
 }
 
 /// Times `steps` of HB on `model` with inputs `x` and targets `y`.
 fn bench_steps(c: &mut Criterion, group: &str, backend: Backend, weights: &MlpWeights, x: &[f64], y: &[f64]) {
     let device = nn::device(backend, Precision::F32).expect("backend compiled in");
     let widths = weights.widths();
-    let rows = x.len() / widths[0];
-    let (x, y) =
-        (matrix(x.to_vec(), rows, widths[0], &device), matrix(y.to_vec(), rows, widths[widths.len() - 1], &device));
+    let n = x.len() / widths[0];
+    let (x, y) = (rows(x.to_vec(), n, widths[0], &device), rows(y.to_vec(), n, widths[widths.len() - 1], &device));
     let mut model: Option<Mlp> = Some(weights.to_module(&device));
     let mut optimizer = TemplateOptimizer::new();
     // Where the step's time goes: the forward pass alone, without autodiff.
     let (xv, yv) = (x.clone().inner(), y.clone().inner());
     let frozen = weights.to_module(&device).valid();
     c.benchmark_group(group.replace("step/", "forward/")).bench_function(backend.name(), |b| {
-        b.iter(|| half_mse(frozen.forward(xv.clone()), yv.clone()).into_scalar::<f32>())
+        b.iter(|| half_mse(frozen.forward(xv.clone()), yv.clone()).sum().into_scalar::<f32>())
     });
     c.benchmark_group(group).bench_function(backend.name(), |b| {
         b.iter(|| {

@@ -89,16 +89,62 @@ where
     F: Fn(&M) -> Tensor<1>,
 {
     let w = params::values(model)?;
-    let mut samples = Vec::with_capacity(probes);
+    let layout = params::Layout { replicas: 1, lens: vec![w.len()] };
+    Ok(traces(model, &loss, &layout, &w, probes, h, std::slice::from_mut(rng))?.remove(0))
+}
+
+/// Hutchinson's estimate of every replica's tr(∇²L_r) for a replica batch `model` whose `loss`
+/// is the sum of the replicas' losses: replica r's probes come from `rngs[r]` (the same draws as
+/// [`hutchinson`] of that replica alone), and all replicas share each gradient pair. An error
+/// unless there is one generator per replica.
+pub fn hutchinson_replicas<M, F>(model: &M, loss: F, probes: usize, h: f64, rngs: &mut [Rng]) -> Result<Vec<Trace>>
+where
+    M: Module,
+    F: Fn(&M) -> Tensor<1>,
+{
+    let layout = params::layout(model)?;
+    if rngs.len() != layout.replicas {
+        return Err(crate::error::Error::Invalid(format!(
+            "{} probe generators for {} replicas",
+            rngs.len(),
+            layout.replicas
+        )));
+    }
+    traces(model, &loss, &layout, &params::values(model)?, probes, h, rngs)
+}
+
+/// The estimates of [`hutchinson_replicas`] at w (laid out as `layout`).
+fn traces<M, F>(
+    model: &M,
+    loss: &F,
+    layout: &params::Layout,
+    w: &[f64],
+    probes: usize,
+    h: f64,
+    rngs: &mut [Rng],
+) -> Result<Vec<Trace>>
+where
+    M: Module,
+    F: Fn(&M) -> Tensor<1>,
+{
+    let per_replica = layout.lens.iter().sum::<usize>();
+    let mut samples = vec![Vec::with_capacity(probes); layout.replicas];
     for _ in 0..probes {
-        let v = rademacher(w.len(), rng);
-        let hv = hvp_at(model, &loss, &w, &v, h)?;
-        samples.push(v.iter().zip(&hv).map(|(a, b)| a * b).sum::<f64>());
+        let vs: Vec<Vec<f64>> = rngs.iter_mut().map(|rng| rademacher(per_replica, rng)).collect();
+        let hv = layout.split(&hvp_at(model, loss, w, &layout.join(&vs), h)?);
+        for ((s, v), hv) in samples.iter_mut().zip(&vs).zip(&hv) {
+            s.push(v.iter().zip(hv).map(|(a, b)| a * b).sum::<f64>());
+        }
     }
     let m = probes as f64;
-    let estimate = samples.iter().sum::<f64>() / m;
-    let var = samples.iter().map(|s| (s - estimate).powi(2)).sum::<f64>() / (m - 1.0);
-    Ok(Trace { estimate, std_error: (var / m).sqrt(), probes })
+    Ok(samples
+        .iter()
+        .map(|samples| {
+            let estimate = samples.iter().sum::<f64>() / m;
+            let var = samples.iter().map(|s| (s - estimate).powi(2)).sum::<f64>() / (m - 1.0);
+            Trace { estimate, std_error: (var / m).sqrt(), probes }
+        })
+        .collect())
 }
 
 /// The full Hessian at `model` (p x p row-major), column j by the central difference of

@@ -70,7 +70,7 @@ impl Jacobian {
                 return Err(Error::Invalid(format!("row {i} is outside the {} train rows", train.rows)));
             }
             let index = Tensor::<1, Int>::from_data(TensorData::new(vec![i as i64], [1]), &loaded.device);
-            let x = loaded.x_train.clone().select(0, index);
+            let x = loaded.x_train.clone().select(1, index);
             let (f, jacobian_row) = params::gradient(model, |m| task.forward(m, x).sum())?;
             residuals.push(f - train.y[i]);
             values.extend(jacobian_row);

@@ -16,6 +16,12 @@
 //! ([`crate::schedule`]); nothing here re-derives a method, the template comes from theory.
 //! A parameter that the loss does not reach gets g = 0 (z' = M z, as the template says).
 //!
+//! Replica batches ([`TemplateOptimizer::step_replicas`]): every parameter has a leading axis of
+//! R replicas and replica r steps with its own method, so each of the eight numbers (a, M, c) is a
+//! vector over r, applied as a tensor of shape [R, 1, ..., 1]. A number shared by all replicas is
+//! applied as a scalar, which gives the same floats (x * s is one IEEE product either way), so a
+//! replica's trajectory does not depend on the batch it runs in.
+//!
 //! z1 is the module's parameter itself; the optimiser stores z2, keyed by [`ParamId`].
 //! Parameters that do not require a gradient (frozen, or on a device without autodiff) are left
 //! alone. A parameter that appears twice in a module under one id (tied weights) is one
@@ -23,7 +29,7 @@
 
 use crate::error::{Error, Result};
 use burn::module::{Module, ModuleMapper, Param, ParamId};
-use burn::tensor::{GradientCheckpointingStrategy, Gradients, Tensor};
+use burn::tensor::{Device, GradientCheckpointingStrategy, Gradients, Tensor, TensorData};
 use std::any::Any;
 use std::collections::HashMap;
 use theory::{Method, Template};
@@ -36,6 +42,8 @@ type Erased = Box<dyn Any + Send>;
 pub struct TemplateOptimizer {
     /// z2 of every parameter seen so far (plain tensors, without autodiff).
     second: HashMap<ParamId, Erased>,
+    /// The coefficients of the last step's templates (reused while the templates repeat).
+    cached: Option<(Vec<Template>, Coefficients)>,
 }
 
 impl TemplateOptimizer {
@@ -57,17 +65,118 @@ impl TemplateOptimizer {
         M: Module,
         F: FnOnce(&M) -> Tensor<1>,
     {
-        let template = method.validated()?.template();
-        let mut to_query = ToQuery { a: template.a, second: &self.second, slots: HashMap::new() };
+        self.step_replicas(std::slice::from_ref(method), model, loss)
+    }
+
+    /// One step of a replica batch: replica r (slice r of every parameter's leading axis) steps
+    /// with `methods[r]`. `loss` is the sum of the replicas' losses (replicas do not interact, so
+    /// its gradient holds every replica's own gradient). When all methods are equal, the module
+    /// need not have a replica axis. Errors as [`step`](Self::step); an empty `methods` is one.
+    pub fn step_replicas<M, F>(&mut self, methods: &[Method], model: M, loss: F) -> Result<M>
+    where
+        M: Module,
+        F: FnOnce(&M) -> Tensor<1>,
+    {
+        if methods.is_empty() {
+            return Err(Error::Invalid("a step needs at least one replica".into()));
+        }
+        let templates = methods.iter().map(|m| Ok(m.validated()?.template())).collect::<Result<Vec<_>>>()?;
+        let reuse = matches!(&self.cached, Some((t, _)) if *t == templates);
+        let mut to_query = ToQuery {
+            templates: &templates,
+            coefficients: if reuse { self.cached.take().map(|(_, c)| c) } else { None },
+            second: &self.second,
+            slots: HashMap::new(),
+        };
         let at_query = model.map(&mut to_query);
-        let slots = to_query.slots;
+        let (slots, coefficients) = (to_query.slots, to_query.coefficients);
         let loss = loss(&at_query);
         if !loss.is_tracked() {
             return Err(Error::Untracked);
         }
+        let Some(coefficients) = coefficients else {
+            return Ok(at_query); // no trainable parameter: nothing to update
+        };
         let mut grads = loss.backward();
-        let mut update = Update { template, grads: &mut grads, slots, second: &mut self.second };
-        Ok(at_query.map(&mut update))
+        let mut update = Update { coefficients: &coefficients, grads: &mut grads, slots, second: &mut self.second };
+        let model = at_query.map(&mut update);
+        self.cached = Some((templates, coefficients));
+        Ok(model)
+    }
+
+    /// Keeps the stored states of the replicas `keep` (indices along the leading axis, in that
+    /// order), as [`crate::params::select`] does for the module.
+    pub fn select(&mut self, keep: &[usize]) {
+        self.cached = None;
+        for z2 in self.second.values_mut() {
+            select_erased(z2, keep);
+        }
+    }
+}
+
+/// Keeps rows `keep` of the leading axis of an erased tensor of rank 1 to 4.
+fn select_erased(z: &mut Erased, keep: &[usize]) {
+    fn go<const D: usize>(z: &mut Erased, keep: &[usize]) -> bool {
+        let Some(t) = z.downcast_ref::<Tensor<D>>() else { return false };
+        let index = crate::params::index_tensor(keep, &t.device());
+        *z = Box::new(t.clone().select(0, index));
+        true
+    }
+    let _ = go::<1>(z, keep) || go::<2>(z, keep) || go::<3>(z, keep) || go::<4>(z, keep);
+}
+
+/// One number of the template across the replicas.
+#[derive(Clone, Debug)]
+enum Coefficient {
+    /// The same for every replica.
+    Shared(f64),
+    /// One value per replica, shape [R] (boxed: a tensor handle is much larger than an f64).
+    PerReplica(Box<Tensor<1>>),
+}
+
+impl Coefficient {
+    fn new(values: &[f64], device: &Device) -> Self {
+        if values.iter().all(|v| v.to_bits() == values[0].to_bits()) {
+            Coefficient::Shared(values[0])
+        } else {
+            Coefficient::PerReplica(Box::new(Tensor::from_data(
+                TensorData::new(values.to_vec(), [values.len()]),
+                device,
+            )))
+        }
+    }
+
+    /// s x with s this coefficient per replica; None for a shared zero, x itself for a shared one.
+    fn times<const D: usize>(&self, x: &Tensor<D>) -> Option<Tensor<D>> {
+        match self {
+            Coefficient::Shared(0.0) => None,
+            Coefficient::Shared(1.0) => Some(x.clone()),
+            Coefficient::Shared(s) => Some(x.clone().mul_scalar(*s)),
+            Coefficient::PerReplica(s) => {
+                let mut shape = [1; D];
+                shape[0] = s.dims()[0];
+                Some(x.clone() * (**s).clone().reshape(shape))
+            }
+        }
+    }
+}
+
+/// The template's numbers across the replicas: a, the rows of M, c.
+#[derive(Clone, Debug)]
+struct Coefficients {
+    a: [Coefficient; 2],
+    m: [[Coefficient; 2]; 2],
+    c: [Coefficient; 2],
+}
+
+impl Coefficients {
+    fn new(templates: &[Template], device: &Device) -> Self {
+        let of = |f: &dyn Fn(&Template) -> f64| Coefficient::new(&templates.iter().map(f).collect::<Vec<_>>(), device);
+        Coefficients {
+            a: [of(&|t| t.a[0]), of(&|t| t.a[1])],
+            m: [[of(&|t| t.m[0][0]), of(&|t| t.m[0][1])], [of(&|t| t.m[1][0]), of(&|t| t.m[1][1])]],
+            c: [of(&|t| t.c[0]), of(&|t| t.c[1])],
+        }
     }
 }
 
@@ -81,7 +190,9 @@ struct Slot<const D: usize> {
 
 /// First traversal: records (z1, z2) and sets every trainable parameter to a . z.
 struct ToQuery<'a> {
-    a: [f64; 2],
+    templates: &'a [Template],
+    /// Built at the first parameter (on its device) unless reused from the last step.
+    coefficients: Option<Coefficients>,
     second: &'a HashMap<ParamId, Erased>,
     slots: HashMap<ParamId, Erased>,
 }
@@ -101,7 +212,9 @@ impl ModuleMapper for ToQuery<'_> {
             Some(z2) if z2.shape() == z1.shape() => z2.clone(),
             _ => z1.clone(), // a new parameter: z2 = z1
         };
-        let leaf = trainable(combine(&z1, self.a[0], &z2, self.a[1]), strategy);
+        let templates = self.templates;
+        let a = &self.coefficients.get_or_insert_with(|| Coefficients::new(templates, &z1.device())).a;
+        let leaf = trainable(combine(&z1, &a[0], &z2, &a[1]), strategy);
         self.slots.insert(id, Box::new(Slot { z: Some([z1, z2]), param: leaf.clone() }));
         Param::from_mapped_value(id, leaf, mapper)
     }
@@ -109,7 +222,7 @@ impl ModuleMapper for ToQuery<'_> {
 
 /// Second traversal: z' = M z - c g, stores z2' and hands back z1'.
 struct Update<'a> {
-    template: Template,
+    coefficients: &'a Coefficients,
     grads: &'a mut Gradients,
     slots: HashMap<ParamId, Erased>,
     second: &'a mut HashMap<ParamId, Erased>,
@@ -122,13 +235,13 @@ impl ModuleMapper for Update<'_> {
             return Param::from_mapped_value(id, value, mapper); // not trained
         };
         if let Some([z1, z2]) = slot.z.take() {
-            let (m, c) = (self.template.m, self.template.c);
+            let Coefficients { m, c, .. } = self.coefficients;
             let g = slot.param.grad_remove(self.grads);
             let row = |i: usize| {
-                let z = combine(&z1, m[i][0], &z2, m[i][1]);
-                match &g {
-                    Some(g) if c[i] != 0.0 => z - g.clone().mul_scalar(c[i]),
-                    _ => z,
+                let z = combine(&z1, &m[i][0], &z2, &m[i][1]);
+                match g.as_ref().and_then(|g| c[i].times(g)) {
+                    Some(cg) => z - cg,
+                    None => z,
                 }
             };
             self.second.insert(id, Box::new(row(1)));
@@ -153,14 +266,10 @@ fn trainable<const D: usize>(value: Tensor<D>, strategy: Option<GradientCheckpoi
     .require_grad()
 }
 
-/// x0 * s0 + x1 * s1, skipping zero terms and unit factors (so a = (1, 0) costs nothing).
-fn combine<const D: usize>(x0: &Tensor<D>, s0: f64, x1: &Tensor<D>, s1: f64) -> Tensor<D> {
-    let term = |x: &Tensor<D>, s: f64| match s {
-        0.0 => None,
-        1.0 => Some(x.clone()),
-        _ => Some(x.clone().mul_scalar(s)),
-    };
-    match (term(x0, s0), term(x1, s1)) {
+/// s0 x0 + s1 x1 per replica, skipping shared zero terms and unit factors (so a = (1, 0) costs
+/// nothing).
+fn combine<const D: usize>(x0: &Tensor<D>, s0: &Coefficient, x1: &Tensor<D>, s1: &Coefficient) -> Tensor<D> {
+    match (s0.times(x0), s1.times(x1)) {
         (Some(p), Some(q)) => p + q,
         (Some(p), None) | (None, Some(p)) => p,
         (None, None) => x0.zeros_like(),

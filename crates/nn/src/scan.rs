@@ -12,16 +12,17 @@
 //! budget is min(`budget`, `cap` * the best geometric-mean time of the smaller 1 - beta at this
 //! learning rate): far beyond the fastest momentum a run only has to show that it is slow, not
 //! how slow. A run that does not reach the threshold within its budget (or diverges) is
-//! censored: its point has no time, only the lower bound `budget`. The walk is sequential per
-//! learning rate and deterministic; learning rates and seeds run in parallel, so the result
-//! does not depend on the thread count.
+//! censored: its point has no time, only the lower bound `budget`. The walks of all learning
+//! rates advance together: the runs of every (eta, seed) at the k-th 1 - beta are one set of
+//! replica batches ([`train::run_batched`]), so the scan is 1 - beta's grid length of batched
+//! tensor programs. The walk is deterministic and a run's result does not depend on its batch,
+//! so the scan does not depend on the thread count.
 
 use crate::backend::{Backend, Precision};
 use crate::error::{Error, Result};
 use crate::schedule::Schedule;
 use crate::tasks::{Started, Task};
 use crate::train::{self, Config, Interpolation, Outcome, PhaseOne, Stop};
-use rayon::prelude::*;
 use serde::Serialize;
 use theory::Method;
 
@@ -142,7 +143,7 @@ pub fn run<T: Task + Sync>(
         )));
     }
     let device = crate::backend::device(backend, precision)?;
-    let start_regulariser = task.regulariser(&started.init(&device), &task.load(&device), 0)?;
+    let start_regulariser = task.regulariser(&started.init(&device), &task.load(&device), &[0])?[0];
     if start_regulariser <= grid.threshold {
         return Err(Error::Invalid(format!(
             "the start already has regulariser {start_regulariser:.4} <= threshold {}",
@@ -151,52 +152,45 @@ pub fn run<T: Task + Sync>(
     }
     // Phase 2 only: w0 is interpolating already.
     let none = Interpolation { max_steps: 0, ..*phase1 };
-    let per_lr: Vec<Vec<Point>> = grid
-        .lrs
-        .par_iter()
-        .map(|&lr| {
-            let mut best: Option<f64> = None;
-            let mut points = Vec::with_capacity(grid.one_minus_beta.len());
-            for &om in &grid.one_minus_beta {
-                let budget = best.map_or(grid.budget, |b| grid.budget.min((grid.cap * b).ceil() as usize));
-                let schedule = Schedule::constant(Method::Hb { lr, momentum: 1.0 - om })?;
-                let outcomes = grid
-                    .seeds
-                    .par_iter()
-                    .map(|&seed| {
-                        let config = Config {
-                            seed,
-                            interpolation: none,
-                            schedule,
-                            batch: None,
-                            eps: grid.eps,
-                            steps: budget,
-                            record_every: grid.record_every,
-                            stop: Stop::RegulariserBelow { value: grid.threshold },
-                        };
-                        let outcome = train::run(&started, backend, precision, &config)?.outcome;
-                        run_done();
-                        Ok(outcome)
-                    })
-                    .collect::<Result<Vec<Outcome>>>()?;
-                let point = Point {
-                    lr,
-                    one_minus_beta: om,
-                    budget,
-                    times: outcomes
-                        .iter()
-                        .map(|o| if let Outcome::Reached { step } = o { Some(*step) } else { None })
-                        .collect(),
-                    diverged: outcomes.iter().filter(|o| matches!(o, Outcome::Diverged { .. })).count(),
-                };
-                if let Some(t) = point.log_time().map(f64::exp) {
-                    best = Some(best.map_or(t, |b| b.min(t)));
-                }
-                points.push(point);
+    let mut best: Vec<Option<f64>> = vec![None; grid.lrs.len()];
+    let mut per_lr: Vec<Vec<Point>> = vec![Vec::with_capacity(grid.one_minus_beta.len()); grid.lrs.len()];
+    for &om in &grid.one_minus_beta {
+        let budgets: Vec<usize> =
+            best.iter().map(|b| b.map_or(grid.budget, |b| grid.budget.min((grid.cap * b).ceil() as usize))).collect();
+        let mut configs = Vec::with_capacity(grid.lrs.len() * grid.seeds.len());
+        for (&lr, &budget) in grid.lrs.iter().zip(&budgets) {
+            let schedule = Schedule::constant(Method::Hb { lr, momentum: 1.0 - om })?;
+            configs.extend(grid.seeds.iter().map(|&seed| Config {
+                seed,
+                interpolation: none,
+                schedule,
+                batch: None,
+                eps: grid.eps,
+                steps: budget,
+                record_every: grid.record_every,
+                stop: Stop::RegulariserBelow { value: grid.threshold },
+            }));
+        }
+        let records =
+            train::run_batched(&started, backend, precision, &configs, None, &|n| (0..n).for_each(|_| run_done()))?;
+        for (i, runs) in records.chunks(grid.seeds.len()).enumerate() {
+            let outcomes: Vec<Outcome> = runs.iter().map(|r| r.outcome).collect();
+            let point = Point {
+                lr: grid.lrs[i],
+                one_minus_beta: om,
+                budget: budgets[i],
+                times: outcomes
+                    .iter()
+                    .map(|o| if let Outcome::Reached { step } = o { Some(*step) } else { None })
+                    .collect(),
+                diverged: outcomes.iter().filter(|o| matches!(o, Outcome::Diverged { .. })).count(),
+            };
+            if let Some(t) = point.log_time().map(f64::exp) {
+                best[i] = Some(best[i].map_or(t, |b| b.min(t)));
             }
-            Ok(points)
-        })
-        .collect::<Result<_>>()?;
+            per_lr[i].push(point);
+        }
+    }
     Ok(Scan {
         task: task.name().to_string(),
         task_config: task.config(),

@@ -35,6 +35,7 @@ use crate::error::{Error, Result};
 use crate::optim::TemplateOptimizer;
 use crate::schedule::Schedule;
 use crate::tasks::{Batch, Loaded, Stream, Task, rng};
+use burn::tensor::Tensor;
 use serde::Serialize;
 use std::time::Instant;
 use theory::Method;
@@ -210,126 +211,382 @@ pub struct Record {
 
 /// Runs both phases of `config` on `task` on `backend` in `precision`. Errors are set-up
 /// errors (an unknown backend, a method outside its domain); divergence is an [`Outcome`].
+/// This is [`run_replicas`] with one replica.
 pub fn run<T: Task>(task: &T, backend: Backend, precision: Precision, config: &Config) -> Result<Record> {
-    config.validate()?;
-    let method = config.schedule.at(0)?;
+    let mut records = run_replicas(task, backend, precision, std::slice::from_ref(config))?;
+    Ok(records.remove(0))
+}
+
+/// Runs every config of `configs` as one replica batch ([`crate::tasks`]): one tensor program
+/// steps all replicas together, each with its own seed (batches, label noise, probes), schedule,
+/// noise level, budget and stop rule; a replica that stops is dropped from the batch. The
+/// configs must share the batch size, `record_every` and phase 1. Returns one [`Record`] per
+/// config, in order; replica r's record equals that of [`run`] on `configs[r]` alone.
+///
+/// Per-step batch losses stay on the device and are read once per checkpoint, so a divergence
+/// between checkpoints is found (at its exact step) at the next checkpoint of the batch; the
+/// parameters recorded for a diverged run are those at that moment. `seconds` is the wall-clock
+/// time from the batch's start to the replica's end.
+pub fn run_replicas<T: Task>(
+    task: &T,
+    backend: Backend,
+    precision: Precision,
+    configs: &[Config],
+) -> Result<Vec<Record>> {
+    let first = configs.first().ok_or_else(|| Error::Invalid("a replica batch needs at least one run".into()))?;
+    for config in configs {
+        config.validate()?;
+        if (config.batch, config.record_every, config.interpolation)
+            != (first.batch, first.record_every, first.interpolation)
+        {
+            return Err(Error::Invalid(
+                "the runs of one replica batch must share the batch size, record_every and phase 1".into(),
+            ));
+        }
+    }
     let start = Instant::now();
     let device = crate::backend::device(backend, precision)?;
     let loaded = task.load(&device);
-    let mut batches = rng(config.seed, Stream::Batches);
-    let mut noise = rng(config.seed, Stream::Noise);
-
-    let mut record = Record {
-        task: task.name().to_string(),
-        task_config: task.config(),
-        regulariser: task.regulariser_name().to_string(),
-        backend: backend.to_string(),
-        precision: precision.to_string(),
-        method,
-        config: *config,
-        phase_one: PhaseOne { steps: 0, train_loss: f64::NAN, interpolated: false },
-        steps: 0,
-        threshold_reached: false,
-        outcome: Outcome::Budget,
-        series: Vec::new(),
-        seconds: 0.0,
-        params: Vec::new(),
-    };
-    let finish = |mut record: Record, model: &T::Model| {
-        record.params = crate::params::values(model)?;
-        record.seconds = start.elapsed().as_secs_f64();
-        Ok(record)
-    };
+    let mut records = configs
+        .iter()
+        .map(|config| {
+            Ok(Record {
+                task: task.name().to_string(),
+                task_config: task.config(),
+                regulariser: task.regulariser_name().to_string(),
+                backend: backend.to_string(),
+                precision: precision.to_string(),
+                method: config.schedule.at(0)?,
+                config: *config,
+                phase_one: PhaseOne { steps: 0, train_loss: f64::NAN, interpolated: false },
+                steps: 0,
+                threshold_reached: false,
+                outcome: Outcome::Budget,
+                series: Vec::new(),
+                seconds: 0.0,
+                params: Vec::new(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut batches: Vec<_> = configs.iter().map(|c| rng(c.seed, Stream::Batches)).collect();
 
     // Phase 1.
-    let (mut model, phase_one) = interpolate(task, &loaded, &config.interpolation, &mut batches)?;
-    record.phase_one = phase_one;
-    if !phase_one.train_loss.is_finite() {
-        record.outcome = Outcome::Diverged { phase: Phase::Interpolation, step: phase_one.steps };
-        return finish(record, &model);
+    let ends = interpolate_replicas(task, &loaded, &first.interpolation, &mut batches)?;
+    let mut starts = Vec::new();
+    for (r, (w, phase_one)) in ends.into_iter().enumerate() {
+        records[r].phase_one = phase_one;
+        if phase_one.train_loss.is_finite() {
+            starts.push((r, w));
+        } else {
+            records[r].outcome = Outcome::Diverged { phase: Phase::Interpolation, step: phase_one.steps };
+            records[r].params = w;
+            records[r].seconds = start.elapsed().as_secs_f64();
+        }
     }
 
     // Phase 2.
+    let mut noise: Vec<_> = configs.iter().map(|c| rng(c.seed, Stream::Noise)).collect();
+    let mut batch = Batch2 { task, loaded: &loaded, records: &mut records, start, active: Vec::new(), model: None };
+    if !starts.is_empty() {
+        let active: Vec<usize> = starts.iter().map(|(r, _)| *r).collect();
+        let reps: Vec<Vec<f64>> = starts.into_iter().map(|(_, w)| w).collect();
+        batch.model = Some(crate::params::stack(task.init(&device), &reps)?);
+        batch.active = active;
+    }
     let mut optimizer = TemplateOptimizer::new();
-    let measure = |model: &T::Model, step: usize, method: &Method| -> Result<Checkpoint> {
-        Ok(Checkpoint {
-            step,
-            lr: method.lr(),
-            momentum: method.momentum(),
-            train_loss: task.train_loss(model, &loaded),
-            regulariser: task.regulariser(model, &loaded, config.seed)?,
-            test_error: task.test_error(model, &loaded)?,
-        })
-    };
-    let mut last = method;
-    let checkpoint = measure(&model, 0, &last)?;
-    record.series.push(checkpoint);
-    if config.stop.reached(&checkpoint) {
-        record.threshold_reached = true;
-        record.outcome = Outcome::Reached { step: 0 };
-        return finish(record, &model);
-    }
-    for t in 0..config.steps {
-        last = config.schedule.at(t)?;
-        let batch = task.sample_batch(config.batch.unwrap_or(usize::MAX), &mut batches);
-        let labels = task.noisy_labels(&batch, config.eps, &mut noise);
-        let batch_loss;
-        (model, batch_loss) = step(task, &loaded, &mut optimizer, &last, model, &batch, &labels)?;
-        let taken = t + 1;
-        record.steps = taken;
-        if !batch_loss.is_finite() {
-            record.outcome = Outcome::Diverged { phase: Phase::LabelNoise, step: taken };
-            return finish(record, &model);
+    let mut last: Vec<Method> = configs.iter().map(|c| c.schedule.at(0)).collect::<Result<_>>()?;
+    let all: Vec<usize> = batch.active.clone();
+    batch.checkpoint(&all, 0, &last, &mut optimizer)?;
+    let mut pending: Vec<Tensor<1>> = Vec::new();
+    let mut t = 0;
+    while let Some(model) = batch.model.take() {
+        let active = batch.active.clone();
+        let mut methods = Vec::with_capacity(active.len());
+        let mut rows = Vec::with_capacity(active.len());
+        let mut labels = Vec::with_capacity(active.len());
+        for &r in &active {
+            let config = &configs[r];
+            last[r] = config.schedule.at(t)?;
+            methods.push(last[r]);
+            let drawn = task.sample_batch(config.batch.unwrap_or(usize::MAX), &mut batches[r]);
+            labels.push(task.noisy_labels(&drawn, config.eps, &mut noise[r]));
+            rows.push(drawn);
         }
-        if taken % config.record_every == 0 || taken == config.steps {
-            let checkpoint = measure(&model, taken, &last)?;
-            record.series.push(checkpoint);
-            if !checkpoint.train_loss.is_finite() {
-                record.outcome = Outcome::Diverged { phase: Phase::LabelNoise, step: taken };
-                return finish(record, &model);
-            }
-            if config.stop.reached(&checkpoint) {
-                record.threshold_reached = true;
-                record.outcome = Outcome::Reached { step: taken };
-                return finish(record, &model);
-            }
+        let (model, losses) = step_replicas(task, &loaded, &mut optimizer, &methods, model, &rows, &labels)?;
+        batch.model = Some(model);
+        pending.push(losses);
+        t += 1;
+        let due: Vec<usize> =
+            active.iter().copied().filter(|&r| t % configs[r].record_every == 0 || t == configs[r].steps).collect();
+        if !due.is_empty() {
+            batch.diverged(&pending, t, &mut optimizer)?;
+            pending.clear();
+            let due: Vec<usize> = due.into_iter().filter(|r| batch.active.contains(r)).collect();
+            batch.checkpoint(&due, t, &last, &mut optimizer)?;
         }
     }
-    finish(record, &model)
+    Ok(records)
 }
 
-/// Phase 1 from the task's initial model: noise-free steps of `phase1.method` until the full
-/// train loss is at or below `phase1.threshold` (or non-finite) or `phase1.max_steps` steps
-/// were taken. Mini-batches, if any, come from `batches`. Returns the final model and what the
-/// phase did.
+/// Runs `configs` (which must share the batch size, `record_every` and phase 1) as replica
+/// batches of at most `max_replicas` runs (None: the runs split evenly over rayon's threads),
+/// the batches in parallel; `batch_done(n)` is called as each batch of n runs ends. Returns one
+/// [`Record`] per config, in order, the same whatever the grouping and the thread count.
+pub fn run_batched<T: Task + Sync>(
+    task: &T,
+    backend: Backend,
+    precision: Precision,
+    configs: &[Config],
+    max_replicas: Option<usize>,
+    batch_done: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<Record>> {
+    use rayon::prelude::*;
+    let size = max_replicas.unwrap_or_else(|| configs.len().div_ceil(rayon::current_num_threads())).max(1);
+    let groups = configs
+        .par_chunks(size)
+        .map(|group| {
+            let records = run_replicas(task, backend, precision, group)?;
+            batch_done(group.len());
+            Ok(records)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(groups.into_iter().flatten().collect())
+}
+
+/// The replicas of phase 2 still running, and what ends them.
+struct Batch2<'a, T: Task> {
+    task: &'a T,
+    loaded: &'a Loaded,
+    records: &'a mut [Record],
+    start: Instant,
+    /// The records' indices of the replicas in `model`, in order.
+    active: Vec<usize>,
+    /// None once no replica runs.
+    model: Option<T::Model>,
+}
+
+impl<T: Task> Batch2<'_, T> {
+    /// Ends the replicas whose batch loss became non-finite during the steps whose losses are
+    /// `pending` (one [R] tensor per step, the last one step `t`).
+    fn diverged(&mut self, pending: &[Tensor<1>], t: usize, optimizer: &mut TemplateOptimizer) -> Result<()> {
+        let k = pending.len();
+        let losses = crate::tasks::read(Tensor::cat(pending.to_vec(), 0))?;
+        let n = self.active.len();
+        let mut ended = Vec::new();
+        for (j, &r) in self.active.iter().enumerate() {
+            if let Some(i) = (0..k).find(|&i| !losses[i * n + j].is_finite()) {
+                let step = t - k + i + 1;
+                self.records[r].steps = step;
+                self.records[r].outcome = Outcome::Diverged { phase: Phase::LabelNoise, step };
+                ended.push(r);
+            }
+        }
+        self.end(&ended, optimizer)
+    }
+
+    /// Records a checkpoint after `t` steps for the replicas `due` (record indices, all active),
+    /// `last` holding every record's last method, and ends those it stops.
+    fn checkpoint(
+        &mut self,
+        due: &[usize],
+        t: usize,
+        last: &[Method],
+        optimizer: &mut TemplateOptimizer,
+    ) -> Result<()> {
+        let Some(model) = &self.model else { return Ok(()) };
+        if due.is_empty() {
+            return Ok(());
+        }
+        let positions: Vec<usize> =
+            due.iter().map(|r| self.active.iter().position(|a| a == r).expect("due replicas are active")).collect();
+        let subset;
+        let measured = if positions.len() == self.active.len() {
+            model
+        } else {
+            subset = crate::params::select(model.clone(), &positions);
+            &subset
+        };
+        let seeds: Vec<u64> = due.iter().map(|&r| self.records[r].config.seed).collect();
+        let train_loss = self.task.train_losses(measured, self.loaded)?;
+        let regulariser = self.task.regulariser(measured, self.loaded, &seeds)?;
+        let test_error = self.task.test_error(measured, self.loaded)?;
+        let mut ended = Vec::new();
+        for (j, &r) in due.iter().enumerate() {
+            let record = &mut self.records[r];
+            let checkpoint = Checkpoint {
+                step: t,
+                lr: last[r].lr(),
+                momentum: last[r].momentum(),
+                train_loss: train_loss[j],
+                regulariser: regulariser[j],
+                test_error: test_error[j],
+            };
+            record.series.push(checkpoint);
+            record.steps = t;
+            if !checkpoint.train_loss.is_finite() {
+                record.outcome = Outcome::Diverged { phase: Phase::LabelNoise, step: t };
+            } else if record.config.stop.reached(&checkpoint) {
+                record.threshold_reached = true;
+                record.outcome = Outcome::Reached { step: t };
+            } else if t < record.config.steps {
+                continue;
+            }
+            ended.push(r);
+        }
+        self.end(&ended, optimizer)
+    }
+
+    /// Records the parameters and time of the replicas `ended` and drops them from the batch.
+    fn end(&mut self, ended: &[usize], optimizer: &mut TemplateOptimizer) -> Result<()> {
+        let Some(model) = self.model.take() else { return Ok(()) };
+        if ended.is_empty() {
+            self.model = Some(model);
+            return Ok(());
+        }
+        let params = crate::params::replicas(&model)?;
+        let seconds = self.start.elapsed().as_secs_f64();
+        let mut keep = Vec::new();
+        for (j, &r) in self.active.iter().enumerate() {
+            if ended.contains(&r) {
+                self.records[r].params = params[j].clone();
+                self.records[r].seconds = seconds;
+            } else {
+                keep.push(j);
+            }
+        }
+        self.active = keep.iter().map(|&j| self.active[j]).collect();
+        if !keep.is_empty() {
+            optimizer.select(&keep);
+            self.model = Some(crate::params::select(model, &keep));
+        }
+        Ok(())
+    }
+}
+
+/// Phase 1 from the task's initial model for one replica per generator of `batches` (which
+/// draws the replica's mini-batches, if any): noise-free steps of `phase1.method` until the full
+/// train loss is at or below `phase1.threshold` (or non-finite) or `phase1.max_steps` steps were
+/// taken. Returns every replica's final parameters and what the phase did.
+pub fn interpolate_replicas<T: Task>(
+    task: &T,
+    loaded: &Loaded,
+    phase1: &Interpolation,
+    batches: &mut [crate::tasks::Rng],
+) -> Result<Vec<(Vec<f64>, PhaseOne)>> {
+    let init = task.init(&loaded.device);
+    let w0 = crate::params::values(&init)?;
+    let mut model = Some(crate::params::stack(init, &vec![w0; batches.len()])?);
+    let mut out: Vec<Option<(Vec<f64>, PhaseOne)>> = vec![None; batches.len()];
+    let mut active: Vec<usize> = (0..batches.len()).collect();
+    let mut loss = task.train_losses(model.as_ref().expect("just made"), loaded)?;
+    let mut optimizer = TemplateOptimizer::new();
+    let mut pending: Vec<Tensor<1>> = Vec::new();
+    let mut steps = 0;
+    while let Some(current) = model.take() {
+        // End the replicas that interpolated, diverged or ran out of steps.
+        let ended: Vec<bool> =
+            loss.iter().map(|l| !(l.is_finite() && *l > phase1.threshold && steps < phase1.max_steps)).collect();
+        let current = if ended.iter().any(|&e| e) {
+            let params = crate::params::replicas(&current)?;
+            let mut keep = Vec::new();
+            for (j, &r) in active.iter().enumerate() {
+                if ended[j] {
+                    let (taken, l) = if loss[j].is_finite() {
+                        (steps, loss[j])
+                    } else {
+                        (loss_step(&pending, active.len(), j, steps), loss[j])
+                    };
+                    out[r] = Some((
+                        params[j].clone(),
+                        PhaseOne { steps: taken, train_loss: l, interpolated: l <= phase1.threshold },
+                    ));
+                } else {
+                    keep.push(j);
+                }
+            }
+            if keep.is_empty() {
+                break;
+            }
+            active = keep.iter().map(|&j| active[j]).collect();
+            optimizer.select(&keep);
+            crate::params::select(current, &keep)
+        } else {
+            current
+        };
+        pending.clear();
+        // Steps up to the next check.
+        let mut current = current;
+        loop {
+            let rows: Vec<Batch> = active
+                .iter()
+                .map(|&r| task.sample_batch(phase1.batch.unwrap_or(usize::MAX), &mut batches[r]))
+                .collect();
+            let labels: Vec<Vec<f64>> = rows.iter().map(|b| b.labels.clone()).collect();
+            let methods = vec![phase1.method; active.len()];
+            let losses;
+            (current, losses) = step_replicas(task, loaded, &mut optimizer, &methods, current, &rows, &labels)?;
+            pending.push(losses);
+            steps += 1;
+            if steps % phase1.check_every == 0 || steps == phase1.max_steps {
+                break;
+            }
+        }
+        // A non-finite batch loss ends a replica with that loss; the others are checked.
+        let batch_losses = crate::tasks::read(Tensor::cat(pending.clone(), 0))?;
+        let full = task.train_losses(&current, loaded)?;
+        let n = active.len();
+        loss = (0..n)
+            .map(|j| (0..pending.len()).map(|i| batch_losses[i * n + j]).find(|l| !l.is_finite()).unwrap_or(full[j]))
+            .collect();
+        model = Some(current);
+    }
+    Ok(out.into_iter().map(|o| o.expect("every replica ends")).collect())
+}
+
+/// The step (1-based, counting to `steps`) of the first non-finite batch loss of replica `j` of
+/// `n` among the `pending` steps; `steps` if there is none.
+fn loss_step(pending: &[Tensor<1>], n: usize, j: usize, steps: usize) -> usize {
+    let k = pending.len();
+    match crate::tasks::read(Tensor::cat(pending.to_vec(), 0)) {
+        Ok(losses) => (0..k).find(|&i| !losses[i * n + j].is_finite()).map_or(steps, |i| steps - k + i + 1),
+        Err(_) => steps,
+    }
+}
+
+/// Phase 1 of a single run (see [`interpolate_replicas`]): the final model and what it did.
 pub fn interpolate<T: Task>(
     task: &T,
     loaded: &Loaded,
     phase1: &Interpolation,
     batches: &mut crate::tasks::Rng,
 ) -> Result<(T::Model, PhaseOne)> {
-    let mut model = task.init(&loaded.device);
-    let mut optimizer = TemplateOptimizer::new();
-    let mut loss = task.train_loss(&model, loaded);
-    let mut steps = 0;
-    while loss.is_finite() && loss > phase1.threshold && steps < phase1.max_steps {
-        let batch = task.sample_batch(phase1.batch.unwrap_or(usize::MAX), batches);
-        let batch_loss;
-        (model, batch_loss) = step(task, loaded, &mut optimizer, &phase1.method, model, &batch, &batch.labels)?;
-        steps += 1;
-        if !batch_loss.is_finite() {
-            loss = batch_loss;
-            break;
-        }
-        if steps % phase1.check_every == 0 || steps == phase1.max_steps {
-            loss = task.train_loss(&model, loaded);
-        }
-    }
-    Ok((model, PhaseOne { steps, train_loss: loss, interpolated: loss <= phase1.threshold }))
+    let (w, phase_one) = interpolate_replicas(task, loaded, phase1, std::slice::from_mut(batches))?.remove(0);
+    Ok((crate::params::stack(task.init(&loaded.device), &[w])?, phase_one))
 }
 
-/// One template step of `method` on `batch` with `labels`: the new model and the batch loss at
-/// the query point.
+/// One template step of a replica batch: replica r steps with `methods[r]` on `batches[r]` with
+/// `labels[r]`. Returns the new model and the replicas' batch losses at the query point ([R],
+/// on the device).
+pub(crate) fn step_replicas<T: Task>(
+    task: &T,
+    loaded: &Loaded,
+    optimizer: &mut TemplateOptimizer,
+    methods: &[Method],
+    model: T::Model,
+    batches: &[Batch],
+    labels: &[Vec<f64>],
+) -> Result<(T::Model, Tensor<1>)> {
+    let mut seen = None;
+    let model = optimizer.step_replicas(methods, model, |m: &T::Model| {
+        let losses = task.batch_losses(m, loaded, batches, labels);
+        seen = Some(losses.clone().inner());
+        losses.sum()
+    })?;
+    Ok((model, seen.ok_or(Error::Untracked)?))
+}
+
+/// One template step of `method` on `batch` with `labels` (one replica): the new model and the
+/// batch loss at the query point.
 pub(crate) fn step<T: Task>(
     task: &T,
     loaded: &Loaded,
@@ -339,11 +596,14 @@ pub(crate) fn step<T: Task>(
     batch: &Batch,
     labels: &[f64],
 ) -> Result<(T::Model, f64)> {
-    let mut seen = None;
-    let model = optimizer.step(method, model, |m: &T::Model| {
-        let loss = task.batch_loss(m, loaded, batch, labels);
-        seen = Some(loss.clone().inner());
-        loss
-    })?;
-    Ok((model, seen.map_or(f64::NAN, |l| l.into_scalar::<f64>())))
+    let (model, loss) = step_replicas(
+        task,
+        loaded,
+        optimizer,
+        std::slice::from_ref(method),
+        model,
+        std::slice::from_ref(batch),
+        &[labels.to_vec()],
+    )?;
+    Ok((model, loss.into_scalar::<f64>()))
 }

@@ -22,10 +22,10 @@ fn finite_difference_hessian_is_exact_on_a_quadratic() {
     let mut r = rng(5, Stream::Data);
     let (x, y, w0) = (gaussian(&mut r, n * p), gaussian(&mut r, n), gaussian(&mut r, p));
     let xt = Tensor::<2>::from_data(TensorData::new(x.clone(), [n, p]), &device);
-    let yt = Tensor::<2>::from_data(TensorData::new(y, [n, 1]), &device);
+    let yt = Tensor::<3>::from_data(TensorData::new(y, [1, n, 1]), &device);
     let weight = Param::from_tensor(Tensor::<2>::from_data(TensorData::new(w0, [p, 1]), &device));
     let model = Linear { weight, bias: None };
-    let loss = |m: &Linear| half_mse(m.forward(xt.clone()), yt.clone());
+    let loss = |m: &Linear| half_mse(m.forward(xt.clone()).unsqueeze(), yt.clone());
 
     let h = hessian(&model, loss, 1e-3).unwrap();
     let mut exact = vec![0.0; p * p];
@@ -89,6 +89,6 @@ fn hutchinson_matches_the_exact_trace_on_a_tiny_mlp() {
         estimate.std_error
     );
     // The task's regulariser is this estimate with the task's settings (8 probes).
-    let regulariser = task.regulariser(&model, &loaded, 7).unwrap();
+    let regulariser = task.regulariser(&model, &loaded, &[7]).unwrap()[0];
     assert!((regulariser - trace).abs() <= 4.0 * sigma / 8f64.sqrt(), "{regulariser} vs {trace}");
 }

@@ -59,7 +59,10 @@ fn matrix_sensing_gradient_matches_the_closed_form() {
         let model = task.model_from(&u, &device);
         let batch = task.sample_batch(7, &mut rng(12, Stream::Batches));
         let labels = batch.noisy_labels(0.3, &mut rng(13, Stream::Noise));
-        let (loss, grad) = params::gradient(&model, |m| task.batch_loss(m, &loaded, &batch, &labels)).unwrap();
+        let (loss, grad) = params::gradient(&model, |m| {
+            task.batch_losses(m, &loaded, std::slice::from_ref(&batch), std::slice::from_ref(&labels))
+        })
+        .unwrap();
 
         let x = nn::tasks::matrix_sensing::gram(&u, d, k);
         let train = &task.data().train;

@@ -11,8 +11,8 @@ use theory::Method;
 fn losses(backend: Backend, task: &TeacherStudent, steps: usize) -> Vec<f64> {
     let device = nn::device(backend, Precision::F32).unwrap_or_else(|e| panic!("{backend}: {e}"));
     let train = &task.data().train;
-    let x: Tensor<2> = Tensor::from_data(TensorData::new(train.x.clone(), [train.rows, train.cols]), &device);
-    let y: Tensor<2> = Tensor::from_data(TensorData::new(train.y.clone(), [train.rows, 1]), &device);
+    let x: Tensor<3> = Tensor::from_data(TensorData::new(train.x.clone(), [1, train.rows, train.cols]), &device);
+    let y: Tensor<3> = Tensor::from_data(TensorData::new(train.y.clone(), [1, train.rows, 1]), &device);
     let mut model = task.student_weights().to_module(&device);
     let mut optimizer = TemplateOptimizer::new();
     let method = Method::Hb { lr: 0.05, momentum: 0.9 };

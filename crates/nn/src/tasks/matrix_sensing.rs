@@ -67,10 +67,10 @@ impl Default for MatrixSensingConfig {
     }
 }
 
-/// The model U U^T: one trainable d x r' parameter.
+/// The model U U^T: one trainable parameter, R replicas of the d x r' factor ([R, d, r']).
 #[derive(Module, Debug)]
 pub struct Factor {
-    pub u: Param<Tensor<2>>,
+    pub u: Param<Tensor<3>>,
 }
 
 /// A matrix-sensing task. See the [module docs](self).
@@ -126,9 +126,9 @@ impl MatrixSensing {
         &self.x_star
     }
 
-    /// A model holding `u` (d x r' row-major) on `device`.
+    /// A model (R = 1) holding `u` (d x r' row-major) on `device`.
     pub fn model_from(&self, u: &[f64], device: &Device) -> Factor {
-        let shape = [self.config.d, self.config.model_rank];
+        let shape = [1, self.config.d, self.config.model_rank];
         Factor { u: Param::from_tensor(Tensor::from_data(TensorData::new(u.to_vec(), shape), device)) }
     }
 
@@ -165,25 +165,25 @@ impl Task for MatrixSensing {
         self.model_from(&u, device)
     }
 
-    /// <A_k, U U^T> for the rows vec(A_k) of `x`.
-    fn forward(&self, model: &Factor, x: Tensor<2>) -> Tensor<2> {
+    /// <A_k, U_r U_r^T> for the rows vec(A_k) of `x`, per replica r.
+    fn forward(&self, model: &Factor, x: Tensor<3>) -> Tensor<3> {
         let u = model.u.val();
-        let d = self.config.d;
-        x.matmul(u.clone().matmul(u.transpose()).reshape([d * d, 1]))
+        let [replicas, d, _] = u.dims();
+        x.matmul(u.clone().matmul(u.swap_dims(1, 2)).reshape([replicas, d * d, 1]))
     }
 
     fn regulariser_name(&self) -> &'static str {
         "frobenius_sq"
     }
 
-    /// |U|_F^2 (exact; `seed` unused).
-    fn regulariser(&self, model: &Factor, _loaded: &Loaded, _seed: u64) -> Result<f64> {
-        Ok(params::values(model)?.iter().map(|u| u * u).sum())
+    /// |U_r|_F^2 per replica (exact; `seeds` unused).
+    fn regulariser(&self, model: &Factor, _loaded: &Loaded, _seeds: &[u64]) -> Result<Vec<f64>> {
+        Ok(params::replicas(model)?.iter().map(|u| u.iter().map(|u| u * u).sum()).collect())
     }
 
-    /// The recovery error |U U^T - X*|_F / |X*|_F.
-    fn test_error(&self, model: &Factor, _loaded: &Loaded) -> Result<f64> {
-        Ok(self.recovery_error(&params::values(model)?))
+    /// The recovery error |U_r U_r^T - X*|_F / |X*|_F per replica.
+    fn test_error(&self, model: &Factor, _loaded: &Loaded) -> Result<Vec<f64>> {
+        Ok(params::replicas(model)?.iter().map(|u| self.recovery_error(u)).collect())
     }
 }
 

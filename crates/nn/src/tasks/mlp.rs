@@ -11,11 +11,11 @@
 //!
 //! [`MlpWeights`] holds the weights in f64 on the host (drawn from a seeded generator, and
 //! evaluated exactly there, e.g. to label data with a teacher); [`Mlp`] is the Burn module built
-//! from them.
+//! from them, R replicas at once: W_l is [R, width_{l-1}, width_l], b_l is [R, 1, width_l], and
+//! h_l = tanh(h_{l-1} W_l + b_l) is one batched matrix product per layer.
 
 use super::{Rng, gaussian};
 use burn::module::{Module, Param};
-use burn::nn::Linear;
 use burn::tensor::{Device, Tensor, TensorData};
 
 /// One layer in f64: `weight` is [inputs, outputs] row-major, `bias` has `outputs` entries.
@@ -93,36 +93,44 @@ impl MlpWeights {
         last.weight.iter_mut().chain(last.bias.iter_mut()).for_each(|w| *w *= factor);
     }
 
-    /// The Burn module with these weights on `device` (trainable parameters).
+    /// The Burn module (R = 1) with these weights on `device` (trainable parameters).
     pub fn to_module(&self, device: &Device) -> Mlp {
+        let param = |values: &[f64], shape: [usize; 3]| {
+            Param::from_tensor(Tensor::from_data(TensorData::new(values.to_vec(), shape), device))
+        };
         let layers = self
             .layers
             .iter()
-            .map(|l| Linear {
-                weight: Param::from_tensor(Tensor::from_data(
-                    TensorData::new(l.weight.clone(), [l.inputs, l.outputs]),
-                    device,
-                )),
-                bias: Some(Param::from_tensor(Tensor::from_data(TensorData::new(l.bias.clone(), [l.outputs]), device))),
+            .map(|l| Dense {
+                weight: param(&l.weight, [1, l.inputs, l.outputs]),
+                bias: param(&l.bias, [1, 1, l.outputs]),
             })
             .collect();
         Mlp { layers }
     }
 }
 
-/// A tanh MLP as a Burn module. See the [module docs](self).
+/// One affine layer of R replicas: x W + b with W [R, inputs, outputs] and b [R, 1, outputs].
+#[derive(Module, Debug)]
+pub struct Dense {
+    pub weight: Param<Tensor<3>>,
+    pub bias: Param<Tensor<3>>,
+}
+
+/// A tanh MLP of R replicas as a Burn module. See the [module docs](self).
 #[derive(Module, Debug)]
 pub struct Mlp {
-    pub layers: Vec<Linear>,
+    pub layers: Vec<Dense>,
 }
 
 impl Mlp {
-    /// f(x) for input rows `x` (rows x width_0): rows x width_L.
-    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+    /// f(x) of every replica for input rows `x` ([R, rows, width_0], or [1, rows, width_0]
+    /// shared): [R, rows, width_L].
+    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let last = self.layers.len() - 1;
         let mut h = x;
         for (l, layer) in self.layers.iter().enumerate() {
-            h = layer.forward(h);
+            h = h.matmul(layer.weight.val()) + layer.bias.val();
             if l < last {
                 h = h.tanh();
             }
@@ -164,7 +172,7 @@ impl<T: MlpRegression> super::Task for T {
         self.initial_weights().to_module(device)
     }
 
-    fn forward(&self, model: &Mlp, x: Tensor<2>) -> Tensor<2> {
+    fn forward(&self, model: &Mlp, x: Tensor<3>) -> Tensor<3> {
         model.forward(x)
     }
 
@@ -172,17 +180,19 @@ impl<T: MlpRegression> super::Task for T {
         "hessian_trace"
     }
 
-    /// tr(∇²L) of the noise-free full train loss, by Hutchinson's estimator with the task's
-    /// settings and the probes of `seed`'s probe stream (the same probes at every call).
-    fn regulariser(&self, model: &Mlp, loaded: &super::Loaded, seed: u64) -> crate::error::Result<f64> {
+    /// tr(∇²L) of the noise-free full train loss per replica, by Hutchinson's estimator with
+    /// the task's settings, replica r with the probes of `seeds[r]`'s probe stream (the same
+    /// probes at every call).
+    fn regulariser(&self, model: &Mlp, loaded: &super::Loaded, seeds: &[u64]) -> crate::error::Result<Vec<f64>> {
         let settings = self.hutchinson();
-        let mut rng = super::rng(seed, super::Stream::Probes);
-        let loss = |m: &Mlp| self.train_loss_tensor(m, loaded);
-        Ok(crate::hessian::hutchinson(model, loss, settings.probes, settings.h, &mut rng)?.estimate)
+        let mut rngs: Vec<Rng> = seeds.iter().map(|&s| super::rng(s, super::Stream::Probes)).collect();
+        let loss = |m: &Mlp| self.train_loss_tensor(m, loaded).sum();
+        let traces = crate::hessian::hutchinson_replicas(model, loss, settings.probes, settings.h, &mut rngs)?;
+        Ok(traces.iter().map(|t| t.estimate).collect())
     }
 
-    /// The relative test MSE (1 - R^2).
-    fn test_error(&self, model: &Mlp, loaded: &super::Loaded) -> crate::error::Result<f64> {
+    /// The relative test MSE (1 - R^2) per replica.
+    fn test_error(&self, model: &Mlp, loaded: &super::Loaded) -> crate::error::Result<Vec<f64>> {
         super::relative_test_mse(self, model, loaded)
     }
 }
@@ -202,7 +212,7 @@ mod tests {
         assert_eq!(weights.num_params(), 3 * 5 + 5 + 5 * 4 + 4 + 4 + 1);
         let x = gaussian(&mut rng(2, Stream::Data), 6 * 3);
         let module = weights.to_module(&device);
-        let out = module.forward(Tensor::from_data(TensorData::new(x.clone(), [6, 3]), &device));
+        let out = module.forward(Tensor::from_data(TensorData::new(x.clone(), [1, 6, 3]), &device));
         let out = out.try_into_vec_as::<f64>().unwrap();
         for (i, row) in x.chunks(3).enumerate() {
             let host = weights.forward(row)[0];

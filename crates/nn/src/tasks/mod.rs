@@ -20,6 +20,13 @@
 //!
 //! The MLP tasks measure the implicit regulariser tr(∇²L) by Hutchinson's estimator
 //! ([`crate::hessian`]).
+//!
+//! Replicas: a task's model holds R independent replicas of its parameters, stacked along a
+//! leading axis (replica r is slice r of every parameter; [`crate::params`]), so R runs with
+//! their own learning rates, momenta, mini-batches and label noise are one tensor program
+//! (batched matrix products; Burn has no vmap). [`Task::init`] gives R = 1; inputs are
+//! [R, rows, p] (or [1, rows, p], shared by all replicas) and predictions [R, rows, 1]. Every
+//! loss and measurement is per replica, and a replica's numbers do not depend on the others.
 
 pub mod diabetes;
 pub mod matrix_sensing;
@@ -29,7 +36,7 @@ pub mod teacher_student;
 
 use crate::error::{Error, Result};
 use burn::module::Module;
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -105,14 +112,14 @@ impl Split {
         &self.x[i * self.cols..(i + 1) * self.cols]
     }
 
-    /// The inputs as a `rows x cols` tensor on `device`.
-    pub fn inputs(&self, device: &Device) -> Tensor<2> {
-        Tensor::from_data(TensorData::new(self.x.clone(), [self.rows, self.cols]), device)
+    /// The inputs as a `1 x rows x cols` tensor on `device` (shared by all replicas).
+    pub fn inputs(&self, device: &Device) -> Tensor<3> {
+        Tensor::from_data(TensorData::new(self.x.clone(), [1, self.rows, self.cols]), device)
     }
 
-    /// The labels as a `rows x 1` tensor on `device`.
-    pub fn labels(&self, device: &Device) -> Tensor<2> {
-        column(&self.y, device)
+    /// The labels as a `1 x rows x 1` tensor on `device`.
+    pub fn labels(&self, device: &Device) -> Tensor<3> {
+        columns(std::slice::from_ref(&self.y), device)
     }
 }
 
@@ -127,12 +134,12 @@ pub struct Data {
 #[derive(Clone, Debug)]
 pub struct Loaded {
     pub device: Device,
-    /// Train inputs, n x p.
-    pub x_train: Tensor<2>,
-    /// Noise-free train labels, n x 1.
-    pub y_train: Tensor<2>,
-    /// Test inputs and labels, when the task has a test split.
-    pub test: Option<(Tensor<2>, Tensor<2>)>,
+    /// Train inputs, 1 x n x p.
+    pub x_train: Tensor<3>,
+    /// Noise-free train labels, 1 x n x 1.
+    pub y_train: Tensor<3>,
+    /// Test inputs and labels (1 x rows x p, 1 x rows x 1), when the task has a test split.
+    pub test: Option<(Tensor<3>, Tensor<3>)>,
 }
 
 /// A mini-batch: the train rows drawn and their noise-free labels.
@@ -163,7 +170,7 @@ impl Batch {
 /// A regression task: data, model, and the measurements of §8 (train loss, implicit
 /// regulariser, test error). See the [module docs](self).
 pub trait Task {
-    /// The trainable model.
+    /// The trainable model: R replicas, every parameter with a leading axis of length R.
     type Model: Module;
 
     /// Short name ("matrix_sensing", "teacher_student", "diabetes").
@@ -172,17 +179,19 @@ pub trait Task {
     fn config(&self) -> serde_json::Value;
     /// The rows, in f64.
     fn data(&self) -> &Data;
-    /// The initial model on `device`, deterministic from the task's seed.
+    /// The initial model on `device` (R = 1), deterministic from the task's seed.
     fn init(&self, device: &Device) -> Self::Model;
-    /// Predictions (rows x 1) for input rows `x` (rows x p).
-    fn forward(&self, model: &Self::Model, x: Tensor<2>) -> Tensor<2>;
+    /// Predictions [R, rows, 1] of the R replicas for input rows `x`: [R, rows, p], or
+    /// [1, rows, p] shared by all replicas.
+    fn forward(&self, model: &Self::Model, x: Tensor<3>) -> Tensor<3>;
     /// The name of the implicit regulariser ("frobenius_sq", "hessian_trace").
     fn regulariser_name(&self) -> &'static str;
-    /// The implicit regulariser at `model`; `seed` fixes any randomness it uses (Hutchinson
-    /// probes), so repeated calls with one seed use the same probes.
-    fn regulariser(&self, model: &Self::Model, loaded: &Loaded, seed: u64) -> Result<f64>;
-    /// The test error at `model` (each task says which).
-    fn test_error(&self, model: &Self::Model, loaded: &Loaded) -> Result<f64>;
+    /// The implicit regulariser of every replica; `seeds[r]` fixes any randomness replica r's
+    /// uses (Hutchinson probes), so repeated calls with one seed use the same probes. An error
+    /// unless there is one seed per replica.
+    fn regulariser(&self, model: &Self::Model, loaded: &Loaded, seeds: &[u64]) -> Result<Vec<f64>>;
+    /// The test error of every replica (each task says which).
+    fn test_error(&self, model: &Self::Model, loaded: &Loaded) -> Result<Vec<f64>>;
 
     /// The rows on `device`.
     fn load(&self, device: &Device) -> Loaded {
@@ -210,59 +219,83 @@ pub trait Task {
         batch.noisy_labels(eps, rng)
     }
 
-    /// The loss 1/(2B) sum_{i in batch} (f(x_i) - labels_i)^2, tracked by autodiff when the
-    /// model's parameters are.
-    fn batch_loss(&self, model: &Self::Model, loaded: &Loaded, batch: &Batch, labels: &[f64]) -> Tensor<1> {
-        let x = if batch.rows.len() == self.data().train.rows && batch.rows.iter().enumerate().all(|(i, &r)| i == r) {
+    /// The replicas' losses [R]: replica r's is 1/(2B) sum_{i in batches[r]} (f_r(x_i) -
+    /// labels[r]_i)^2, tracked by autodiff when the model's parameters are. Every batch has the
+    /// same size B.
+    fn batch_losses(&self, model: &Self::Model, loaded: &Loaded, batches: &[Batch], labels: &[Vec<f64>]) -> Tensor<1> {
+        let n = self.data().train.rows;
+        let full = |b: &Batch| b.rows.len() == n && b.rows.iter().enumerate().all(|(i, &r)| i == r);
+        let x = if batches.iter().all(full) {
             loaded.x_train.clone()
         } else {
-            let index: Vec<i64> = batch.rows.iter().map(|&r| r as i64).collect();
-            let index = Tensor::<1, Int>::from_data(TensorData::new(index, [batch.rows.len()]), &loaded.device);
-            loaded.x_train.clone().select(0, index)
+            let rows: Vec<usize> = batches.iter().flat_map(|b| b.rows.iter().copied()).collect();
+            let [_, _, p] = loaded.x_train.dims();
+            let index = crate::params::index_tensor(&rows, &loaded.device);
+            loaded.x_train.clone().reshape([n, p]).select(0, index).reshape([
+                batches.len(),
+                rows.len() / batches.len(),
+                p,
+            ])
         };
-        half_mse(self.forward(model, x), column(labels, &loaded.device))
+        half_mse(self.forward(model, x), columns(labels, &loaded.device))
     }
 
-    /// The full-data loss with noise-free labels, 1/(2n) sum_i (f(x_i) - y_i)^2, as a tracked
-    /// tensor (for gradients and Hessian-vector products).
+    /// The replicas' full-data losses with noise-free labels [R], 1/(2n) sum_i (f_r(x_i) -
+    /// y_i)^2, tracked (for gradients and Hessian-vector products: their sum's gradient holds
+    /// every replica's own).
     fn train_loss_tensor(&self, model: &Self::Model, loaded: &Loaded) -> Tensor<1> {
         half_mse(self.forward(model, loaded.x_train.clone()), loaded.y_train.clone())
     }
 
-    /// The full-data loss with noise-free labels, 1/(2n) sum_i (f(x_i) - y_i)^2, computed
-    /// without autodiff.
+    /// The replicas' full-data losses with noise-free labels, computed without autodiff.
+    fn train_losses(&self, model: &Self::Model, loaded: &Loaded) -> Result<Vec<f64>> {
+        let prediction = self.forward(&model.valid(), loaded.x_train.clone().inner());
+        read(half_mse(prediction, loaded.y_train.clone().inner()))
+    }
+
+    /// The full-data loss with noise-free labels of an R = 1 model (the sum of the replicas'
+    /// losses otherwise), computed without autodiff.
     fn train_loss(&self, model: &Self::Model, loaded: &Loaded) -> f64 {
         let prediction = self.forward(&model.valid(), loaded.x_train.clone().inner());
-        half_mse(prediction, loaded.y_train.clone().inner()).into_scalar::<f64>()
+        half_mse(prediction, loaded.y_train.clone().inner()).sum().into_scalar::<f64>()
     }
 }
 
-/// `values` as an n x 1 tensor on `device`.
-pub fn column(values: &[f64], device: &Device) -> Tensor<2> {
-    Tensor::from_data(TensorData::new(values.to_vec(), [values.len(), 1]), device)
+/// A tensor's values in f64 on the host.
+pub fn read<const D: usize>(t: Tensor<D>) -> Result<Vec<f64>> {
+    t.try_into_vec_as::<f64>().map_err(|e| Error::Read(e.to_string()))
 }
 
-/// 1/(2B) |prediction - y|^2 over the B rows of `prediction`.
+/// The replicas' label vectors (one per replica, equal lengths n) as an R x n x 1 tensor.
+pub fn columns(values: &[Vec<f64>], device: &Device) -> Tensor<3> {
+    let n = values.first().map_or(0, Vec::len);
+    let data: Vec<f64> = values.iter().flatten().copied().collect();
+    Tensor::from_data(TensorData::new(data, [values.len(), n, 1]), device)
+}
+
+/// The replicas' 1/(2B) |prediction_r - y_r|^2 over the B rows, shape [R], for predictions
+/// [R, B, 1] and labels [R, B, 1] (or [1, B, 1], shared).
 ///
 /// It multiplies by 1/(2B) rather than dividing by 2B: Burn 0.22.1's autodiff differentiates
 /// `div_scalar` with 1/rhs rounded to f32 (burn-autodiff `ops/tensor.rs`, `DivScalar`), which
 /// would cap f64 gradients at ~1e-8 relative accuracy; `mul_scalar` keeps the full f64 scalar.
-pub fn half_mse(prediction: Tensor<2>, y: Tensor<2>) -> Tensor<1> {
-    let rows = prediction.dims()[0];
-    (prediction - y).square().sum().mul_scalar(1.0 / (2.0 * rows as f64))
+pub fn half_mse(prediction: Tensor<3>, y: Tensor<3>) -> Tensor<1> {
+    let [replicas, rows, _] = prediction.dims();
+    (prediction - y).square().sum_dim(1).mul_scalar(1.0 / (2.0 * rows as f64)).reshape([replicas])
 }
 
-/// Relative test error of a regression: sum_i (f(x_i) - y_i)^2 / sum_i (y_i - mean y)^2
-/// (1 - R^2) over the test split, without autodiff. An error when the task has no test split.
-pub fn relative_test_mse<T: Task>(task: &T, model: &T::Model, loaded: &Loaded) -> Result<f64> {
+/// Relative test error of every replica of a regression: sum_i (f_r(x_i) - y_i)^2 / sum_i
+/// (y_i - mean y)^2 (1 - R^2) over the test split, without autodiff. An error when the task has
+/// no test split.
+pub fn relative_test_mse<T: Task>(task: &T, model: &T::Model, loaded: &Loaded) -> Result<Vec<f64>> {
     let (x, y) =
         loaded.test.as_ref().ok_or_else(|| Error::Invalid(format!("task {} has no test split", task.name())))?;
     let prediction = task.forward(&model.valid(), x.clone().inner());
     let y = y.clone().inner();
-    let residual = (prediction - y.clone()).square().sum().into_scalar::<f64>();
+    let residual = read((prediction - y.clone()).square().sum_dim(1))?;
     let mean = y.clone().mean().into_scalar::<f64>();
     let spread = y.sub_scalar(mean).square().sum().into_scalar::<f64>();
-    Ok(residual / spread)
+    Ok(residual.iter().map(|r| r / spread).collect())
 }
 
 /// Mean and standard deviation (divisor n) of every column of row-major `x` (n x cols), over

@@ -58,16 +58,16 @@ impl<T: Task> Task for Started<'_, T> {
     fn init(&self, device: &Device) -> T::Model {
         params::with_values(self.task.init(device), &self.start).expect("w0 was read from this task's model")
     }
-    fn forward(&self, model: &T::Model, x: Tensor<2>) -> Tensor<2> {
+    fn forward(&self, model: &T::Model, x: Tensor<3>) -> Tensor<3> {
         self.task.forward(model, x)
     }
     fn regulariser_name(&self) -> &'static str {
         self.task.regulariser_name()
     }
-    fn regulariser(&self, model: &T::Model, loaded: &Loaded, seed: u64) -> Result<f64> {
-        self.task.regulariser(model, loaded, seed)
+    fn regulariser(&self, model: &T::Model, loaded: &Loaded, seeds: &[u64]) -> Result<Vec<f64>> {
+        self.task.regulariser(model, loaded, seeds)
     }
-    fn test_error(&self, model: &T::Model, loaded: &Loaded) -> Result<f64> {
+    fn test_error(&self, model: &T::Model, loaded: &Loaded) -> Result<Vec<f64>> {
         self.task.test_error(model, loaded)
     }
     fn load(&self, device: &Device) -> Loaded {
@@ -79,11 +79,14 @@ impl<T: Task> Task for Started<'_, T> {
     fn noisy_labels(&self, batch: &Batch, eps: f64, rng: &mut Rng) -> Vec<f64> {
         self.task.noisy_labels(batch, eps, rng)
     }
-    fn batch_loss(&self, model: &T::Model, loaded: &Loaded, batch: &Batch, labels: &[f64]) -> Tensor<1> {
-        self.task.batch_loss(model, loaded, batch, labels)
+    fn batch_losses(&self, model: &T::Model, loaded: &Loaded, batches: &[Batch], labels: &[Vec<f64>]) -> Tensor<1> {
+        self.task.batch_losses(model, loaded, batches, labels)
     }
     fn train_loss_tensor(&self, model: &T::Model, loaded: &Loaded) -> Tensor<1> {
         self.task.train_loss_tensor(model, loaded)
+    }
+    fn train_losses(&self, model: &T::Model, loaded: &Loaded) -> Result<Vec<f64>> {
+        self.task.train_losses(model, loaded)
     }
     fn train_loss(&self, model: &T::Model, loaded: &Loaded) -> f64 {
         self.task.train_loss(model, loaded)

@@ -22,14 +22,17 @@
 //! the best, then towards larger steps while timed and no slower than `cap` times the best.
 //! Batches are taken largest first, and a run's budget is at most `cap`^3 T(arm, 2B) (halving
 //! the batch at most doubles T, and seeds scatter): a slow run only has to show that it is slow.
-//! Arms run in parallel, and seeds within a point; the walk is deterministic, so results do not
+//! The walks of all arms at one batch advance together, their next points' runs (every seed)
+//! stepping as replica batches of one tensor program ([`crate::train`]); the walk is
+//! deterministic and a run's result does not depend on its replica batch, so results do not
 //! depend on the thread count.
 
 use crate::backend::{Backend, Precision};
 use crate::error::{Error, Result};
 use crate::optim::TemplateOptimizer;
 use crate::scan::Point;
-use crate::tasks::{Stream, Task, rng};
+use crate::tasks::{Batch, Stream, Task, rng};
+use burn::tensor::Tensor;
 use rayon::prelude::*;
 use serde::Serialize;
 use theory::Method;
@@ -143,50 +146,106 @@ impl Sweep {
     }
 }
 
-/// One run: the step at which the full train loss is first <= target at a checkpoint, None if
-/// the budget ran out or the run diverged (the flag). The run's full description (task, backend,
-/// precision, method, batch, seed, target, budget) is its argument list.
-#[allow(clippy::too_many_arguments)]
-fn time_to_target<T: Task>(
+/// One run of the sweep: the method, the seed of its batch stream and its step budget.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Run {
+    method: Method,
+    seed: u64,
+    budget: usize,
+}
+
+/// The runs `runs`, all with mini-batches of `batch` rows, as replica batches (one per rayon
+/// thread, the runs split evenly; the grouping does not change a result): per run, the first
+/// checkpoint at which the full train loss is <= `target` (None if its budget ran out or it
+/// diverged) and whether it diverged. See the [module docs](self) for checkpoints and
+/// divergence; the batch losses are read at checkpoints only.
+fn times_to_target<T: Task + Sync>(
     task: &T,
     backend: Backend,
     precision: Precision,
-    method: Method,
+    runs: &[Run],
     batch: usize,
-    seed: u64,
     target: f64,
-    budget: usize,
-) -> Result<(Option<usize>, bool)> {
+    initial: f64,
+) -> Result<Vec<(Option<usize>, bool)>> {
+    let size = runs.len().div_ceil(rayon::current_num_threads()).max(1);
+    let groups = runs
+        .par_chunks(size)
+        .map(|group| replica_times(task, backend, precision, group, batch, target, initial))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(groups.into_iter().flatten().collect())
+}
+
+/// [`times_to_target`] for one replica batch.
+fn replica_times<T: Task>(
+    task: &T,
+    backend: Backend,
+    precision: Precision,
+    runs: &[Run],
+    batch: usize,
+    target: f64,
+    initial: f64,
+) -> Result<Vec<(Option<usize>, bool)>> {
     let device = crate::backend::device(backend, precision)?;
     let loaded = task.load(&device);
-    let mut model = task.init(&device);
-    let initial = task.train_loss(&model, &loaded);
-    let mut batches = rng(seed, Stream::Batches);
+    let init = task.init(&device);
+    let w0 = crate::params::values(&init)?;
+    let mut model = Some(crate::params::stack(init, &vec![w0; runs.len()])?);
+    let mut streams: Vec<_> = runs.iter().map(|r| rng(r.seed, Stream::Batches)).collect();
+    let mut out = vec![(None, false); runs.len()];
+    let mut active: Vec<usize> = (0..runs.len()).collect();
     let mut optimizer = TemplateOptimizer::new();
+    let mut pending: Vec<Tensor<1>> = Vec::new();
     let mut check = 1;
-    for t in 1..=budget {
-        let rows = task.sample_batch(batch, &mut batches);
-        let loss;
-        (model, loss) = crate::train::step(task, &loaded, &mut optimizer, &method, model, &rows, &rows.labels)?;
-        if !loss.is_finite() {
-            return Ok((None, true));
+    let mut t = 0;
+    while let Some(current) = model.take() {
+        t += 1;
+        let rows: Vec<Batch> = active.iter().map(|&r| task.sample_batch(batch, &mut streams[r])).collect();
+        let labels: Vec<Vec<f64>> = rows.iter().map(|b| b.labels.clone()).collect();
+        let methods: Vec<Method> = active.iter().map(|&r| runs[r].method).collect();
+        let (current, losses) =
+            crate::train::step_replicas(task, &loaded, &mut optimizer, &methods, current, &rows, &labels)?;
+        pending.push(losses);
+        let at_check = t == check;
+        if !(at_check || active.iter().any(|&r| runs[r].budget == t)) {
+            model = Some(current);
+            continue;
         }
-        if t == check || t == budget {
-            let full = task.train_loss(&model, &loaded);
-            if !(full.is_finite() && full <= 100.0 * initial) {
-                return Ok((None, true));
-            }
-            if full <= target {
-                return Ok((Some(t), false));
-            }
+        if at_check {
             check = (t + 1).max((t as f64 * 1.05).ceil() as usize);
         }
+        // Divergence first (a non-finite batch loss since the last read), then the checkpoint.
+        let n = active.len();
+        let batch_losses = crate::tasks::read(Tensor::cat(std::mem::take(&mut pending), 0))?;
+        let full = task.train_losses(&current, &loaded)?;
+        let mut keep = Vec::with_capacity(n);
+        for (j, &r) in active.iter().enumerate() {
+            let blown = batch_losses.iter().skip(j).step_by(n).any(|l| !l.is_finite());
+            let due = at_check || runs[r].budget == t;
+            if blown || (due && !(full[j].is_finite() && full[j] <= 100.0 * initial)) {
+                out[r] = (None, true);
+            } else if due && full[j] <= target {
+                out[r] = (Some(t), false);
+            } else if t < runs[r].budget {
+                keep.push(j);
+            }
+        }
+        if keep.len() < n && !keep.is_empty() {
+            optimizer.select(&keep);
+            model = Some(crate::params::select(current, &keep));
+        } else if !keep.is_empty() {
+            model = Some(current);
+        }
+        active = keep.iter().map(|&j| active[j]).collect();
     }
-    Ok((None, false))
+    Ok(out)
 }
 
 /// Runs the sweep `grid` on `task`; `run_done` is called after every run. An error when the
 /// initial model already meets the target.
+///
+/// Per batch (largest first), the walks of all arms advance together: their next points (every
+/// seed of each) are one set of replica batches ([`times_to_target`]).
 pub fn run<T: Task + Sync>(
     task: &T,
     backend: Backend,
@@ -203,96 +262,125 @@ pub fn run<T: Task + Sync>(
             grid.target
         )));
     }
-    let point = |lr: f64, beta: f64, batch: usize, budget: usize| -> Result<Point> {
-        let method = if beta == 0.0 { Method::Sgd { lr } } else { Method::Hb { lr, momentum: beta } };
-        let runs = grid
-            .seeds
-            .par_iter()
-            .map(|&seed| {
-                let out = time_to_target(task, backend, precision, method, batch, seed, grid.target, budget);
-                run_done();
-                out
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Point {
-            lr,
-            one_minus_beta: 1.0 - beta,
-            budget,
-            times: runs.iter().map(|r| r.0).collect(),
-            diverged: runs.iter().filter(|r| r.1).count(),
-        })
-    };
-    let per_arm: Vec<Vec<Cell>> = grid
-        .arms
-        .par_iter()
-        .map(|arm| {
-            let mut cells: Vec<Cell> = Vec::with_capacity(grid.batches.len());
-            // Largest batch first; each walk starts at the optimum of the batch above.
-            for (j, &batch) in grid.batches.iter().enumerate().rev() {
-                let beta = arm.momentum[j];
-                let lrs = grid.lrs(beta);
-                let above = cells.last().and_then(|c: &Cell| Some((c.best()?, c)));
-                let (start, ceiling) = match above {
-                    Some(((i, t), c)) => {
-                        let lr = c.points[i].lr / (1.0 - c.momentum) * (1.0 - beta); // the same effective step
-                        let k = lrs.iter().position(|&l| l <= lr * (1.0 + 1e-12)).unwrap_or(lrs.len() - 1);
-                        (k, grid.budget.min((grid.cap.powi(3) * t).ceil() as usize))
-                    }
-                    None => (1.min(lrs.len() - 1), grid.budget),
-                };
-                let cell = walk(&lrs, start, grid.cap, |k, best| {
-                    let budget = best.map_or(ceiling, |b: f64| ceiling.min((grid.cap * b).ceil() as usize + 1));
-                    point(lrs[k], beta, batch, budget)
-                })?;
-                cells.push(Cell { arm: arm.label.clone(), batch, momentum: beta, points: cell });
+    let seeds = grid.seeds.len();
+    let mut per_arm: Vec<Vec<Cell>> = vec![Vec::with_capacity(grid.batches.len()); grid.arms.len()];
+    for (j, &batch) in grid.batches.iter().enumerate().rev() {
+        let mut walks: Vec<Walk> = grid
+            .arms
+            .iter()
+            .zip(&per_arm)
+            .map(|(arm, cells)| Walk::new(grid, arm.momentum[j], cells.last()))
+            .collect();
+        loop {
+            let due: Vec<(usize, usize, usize)> =
+                walks.iter().enumerate().filter_map(|(a, w)| w.next.map(|k| (a, k, w.budget()))).collect();
+            if due.is_empty() {
+                break;
             }
-            cells.reverse();
-            Ok(cells)
-        })
-        .collect::<Result<_>>()?;
+            let runs: Vec<Run> = due
+                .iter()
+                .flat_map(|&(a, k, budget)| {
+                    let method = walks[a].method(k);
+                    grid.seeds.iter().map(move |&seed| Run { method, seed, budget })
+                })
+                .collect();
+            let times = times_to_target(task, backend, precision, &runs, batch, grid.target, initial_loss)?;
+            runs.iter().for_each(|_| run_done());
+            for (&(a, k, budget), times) in due.iter().zip(times.chunks(seeds)) {
+                let walk = &mut walks[a];
+                let point = Point {
+                    lr: walk.lrs[k],
+                    one_minus_beta: 1.0 - walk.beta,
+                    budget,
+                    times: times.iter().map(|t| t.0).collect(),
+                    diverged: times.iter().filter(|t| t.1).count(),
+                };
+                walk.record(k, point);
+            }
+        }
+        for ((cells, walk), arm) in per_arm.iter_mut().zip(walks).zip(&grid.arms) {
+            cells.push(Cell { arm: arm.label.clone(), batch, momentum: walk.beta, points: walk.points() });
+        }
+    }
     Ok(Sweep {
         task: task.name().to_string(),
         task_config: task.config(),
         initial_loss,
         grid: grid.clone(),
-        cells: per_arm.into_iter().flatten().collect(),
+        cells: per_arm.into_iter().flat_map(|cells| cells.into_iter().rev()).collect(),
     })
 }
 
-/// The walk over grid indices (0 = largest learning rate) from `start`. See the
-/// [module docs](self). `eval(k, best)` measures index k given the best time so far. Returns
-/// the points in index order.
-fn walk(
-    lrs: &[f64],
+/// The walk of one (arm, batch) over its learning-rate grid (index 0 = the largest), one point
+/// at a time. See the [module docs](self).
+struct Walk {
+    beta: f64,
+    lrs: Vec<f64>,
     start: usize,
+    /// The budget of a run before any point is timed.
+    ceiling: usize,
     cap: f64,
-    mut eval: impl FnMut(usize, Option<f64>) -> Result<Point>,
-) -> Result<Vec<Point>> {
-    let mut done: Vec<(usize, Point)> = Vec::new();
-    let mut best: Option<f64> = None;
-    let mut visit = |k: usize, best: &mut Option<f64>, done: &mut Vec<(usize, Point)>| -> Result<Option<f64>> {
-        let p = eval(k, *best)?;
-        let t = p.log_time().map(f64::exp);
+    /// The best geometric-mean time so far.
+    best: Option<f64>,
+    done: Vec<(usize, Point)>,
+    /// The index to measure next; None once the walk has ended.
+    next: Option<usize>,
+}
+
+impl Walk {
+    /// The walk at momentum `beta`, started from the optimum of the cell `above` (the batch twice
+    /// as large) in effective step eta / (1 - beta), or near the stability edge at the largest
+    /// batch.
+    fn new(grid: &Grid, beta: f64, above: Option<&Cell>) -> Self {
+        let lrs = grid.lrs(beta);
+        let (start, ceiling) = match above.and_then(|c| Some((c.best()?, c))) {
+            Some(((i, t), c)) => {
+                let lr = c.points[i].lr / (1.0 - c.momentum) * (1.0 - beta);
+                let k = lrs.iter().position(|&l| l <= lr * (1.0 + 1e-12)).unwrap_or(lrs.len() - 1);
+                (k, grid.budget.min((grid.cap.powi(3) * t).ceil() as usize))
+            }
+            None => (1.min(lrs.len() - 1), grid.budget),
+        };
+        Walk { beta, lrs, start, ceiling, cap: grid.cap, best: None, done: Vec::new(), next: Some(start) }
+    }
+
+    /// The method at grid index `k`: SGD at momentum 0, heavy ball otherwise.
+    fn method(&self, k: usize) -> Method {
+        let lr = self.lrs[k];
+        if self.beta == 0.0 { Method::Sgd { lr } } else { Method::Hb { lr, momentum: self.beta } }
+    }
+
+    /// The step budget of the next point: at most `cap` times the best time so far.
+    fn budget(&self) -> usize {
+        self.best.map_or(self.ceiling, |b| self.ceiling.min((self.cap * b).ceil() as usize + 1))
+    }
+
+    /// Records the point measured at index `k` and chooses the next: towards smaller steps while
+    /// nothing is timed yet or the time is within `cap` of the best, then the same from the
+    /// start towards larger steps.
+    fn record(&mut self, k: usize, point: Point) {
+        let t = point.log_time().map(f64::exp);
         if let Some(t) = t {
-            *best = Some(best.map_or(t, |b| b.min(t)));
+            self.best = Some(self.best.map_or(t, |b| b.min(t)));
         }
-        done.push((k, p));
-        Ok(t)
-    };
-    visit(start, &mut best, &mut done)?;
-    for k in start + 1..lrs.len() {
-        match visit(k, &mut best, &mut done)? {
-            None if best.is_none() => continue, // still above the noise floor or unstable
-            Some(t) if t <= cap * best.expect("set by t") => continue,
-            _ => break,
-        }
+        self.done.push((k, point));
+        let close = match (t, self.best) {
+            (Some(t), Some(b)) => t <= self.cap * b,
+            _ => false,
+        };
+        self.next = if k >= self.start {
+            let onwards = k == self.start || close || (t.is_none() && self.best.is_none());
+            if onwards && k + 1 < self.lrs.len() { Some(k + 1) } else { self.start.checked_sub(1) }
+        } else if close {
+            k.checked_sub(1)
+        } else {
+            None
+        };
     }
-    for k in (0..start).rev() {
-        match visit(k, &mut best, &mut done)? {
-            Some(t) if t <= cap * best.expect("set by t") => continue,
-            _ => break,
-        }
+
+    /// The points measured, largest learning rate first.
+    fn points(mut self) -> Vec<Point> {
+        self.done.sort_by_key(|(k, _)| *k);
+        self.done.into_iter().map(|(_, p)| p).collect()
     }
-    done.sort_by_key(|(k, _)| *k);
-    Ok(done.into_iter().map(|(_, p)| p).collect())
 }

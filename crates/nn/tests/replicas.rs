@@ -155,3 +155,81 @@ fn replicas_of_one_batch_must_share_the_batch_size() {
     assert!(err.to_string().contains("share the batch size"), "{err}");
     assert!(run_replicas(&sensing(), Backend::Flex, Precision::F64, &[]).is_err());
 }
+
+/// The steps to `target` of one run alone, written out step by step (the reference for the
+/// critical-batch sweep's replica batches): mini-batches of `batch` rows from the seed's batch
+/// stream, checkpoints 1, 2, ..., max(t + 1, ceil(1.05 t)) and the budget; diverged when the
+/// loss is non-finite or above 100 times the initial loss at a checkpoint.
+fn steps_alone<T: Task>(task: &T, method: Method, batch: usize, seed: u64, target: f64, budget: usize) -> Option<usize> {
+    let device = nn::device(Backend::Flex, Precision::F64).unwrap();
+    let loaded = task.load(&device);
+    let mut model = task.init(&device);
+    let initial = task.train_loss(&model, &loaded);
+    let mut batches = nn::tasks::rng(seed, nn::tasks::Stream::Batches);
+    let mut optimizer = nn::TemplateOptimizer::new();
+    let mut check = 1;
+    for t in 1..=budget {
+        let rows = task.sample_batch(batch, &mut batches);
+        let labels = rows.labels.clone();
+        let rows = [rows];
+        model = optimizer.step(&method, model, |m| task.batch_losses(m, &loaded, &rows, &[labels]).sum()).unwrap();
+        if t == check || t == budget {
+            let full = task.train_loss(&model, &loaded);
+            if !(full.is_finite() && full <= 100.0 * initial) {
+                return None;
+            }
+            if full <= target {
+                return Some(t);
+            }
+            check = (t + 1).max((t as f64 * 1.05).ceil() as usize);
+        }
+    }
+    None
+}
+
+/// The critical-batch sweep steps the next points of all its arms (every seed) as replica
+/// batches: each time equals its run alone, and the sweep is the same bytes on one thread or
+/// three (other groupings into batches).
+#[test]
+fn critical_sweep_times_equal_their_runs_alone() {
+    use nn::critical::{Arm, Grid, run};
+    let task = teacher_student();
+    let device = nn::device(Backend::Flex, Precision::F64).unwrap();
+    let initial = task.train_loss(&task.init(&device), &task.load(&device));
+    let grid = Grid {
+        batches: vec![8, 32],
+        arms: vec![
+            Arm { label: "sgd".into(), momentum: vec![0.0, 0.0] },
+            Arm { label: "hb".into(), momentum: vec![0.9, 0.8] },
+        ],
+        lambda_max: 2.0,
+        trace: 6.0,
+        floor: 4.0,
+        seeds: vec![0, 1, 2],
+        target: 0.3 * initial,
+        budget: 400,
+        cap: 2.0,
+    };
+    let sweep_with = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| run(&task, Backend::Flex, Precision::F64, &grid, &|| {}).unwrap())
+    };
+    let sweep = sweep_with(1);
+    assert_eq!(serde_json::to_string(&sweep).unwrap(), serde_json::to_string(&sweep_with(3)).unwrap());
+    let mut timed = 0;
+    for cell in &sweep.cells {
+        for point in &cell.points {
+            let beta = 1.0 - point.one_minus_beta;
+            let method = if beta == 0.0 {
+                Method::Sgd { lr: point.lr }
+            } else {
+                Method::Hb { lr: point.lr, momentum: beta }
+            };
+            for (&seed, &t) in grid.seeds.iter().zip(&point.times) {
+                assert_eq!(t, steps_alone(&task, method, cell.batch, seed, grid.target, point.budget), "{cell:?}");
+                timed += usize::from(t.is_some());
+            }
+        }
+    }
+    assert!(timed >= 6, "only {timed} runs reached the target: the test would not test the times");
+}

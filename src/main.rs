@@ -114,7 +114,7 @@ fn main() -> ExitCode {
         Command::Predict(a) => predict::run(a),
         Command::Phase(a) => phase::run(a, verbosity),
         Command::Simulate(a) => simulate::run(a),
-        Command::Train(a) => train::run(a),
+        Command::Train(a) => train::run(a, verbosity),
         Command::Curvature(a) => curvature::run(a),
         Command::Verify(a) => verify::run(a, verbosity),
         Command::Merge(a) => merge(a),

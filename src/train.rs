@@ -1,12 +1,18 @@
-//! `momlab train`: one label-noise training run of a network (nn crate, docs/theory.md §8): phase 1
+//! `momlab train`: label-noise training runs of a network (nn crate, docs/theory.md §8): phase 1
 //! noise-free full-batch GD to interpolation, then the method of `--method` with label noise
 //! `--eps` under a learning-rate schedule and a fixed or coupled momentum (1 - beta = C lr^g).
+//!
+//! `--seeds`, `--lr` and `--momentum` take lists; their product (learning rate, then momentum,
+//! then seed) is the set of replicas, trained as replica batches of one tensor program each
+//! (`nn::train::run_batched`). A replica's record is the same whatever the batches.
 
 use crate::args::{self, MethodArgs};
 use crate::output;
+use crate::sweep::{Verbosity, progress};
 use anyhow::{Result, bail};
 use nn::tasks::{Diabetes, DiabetesConfig, MatrixSensing, MatrixSensingConfig, TeacherStudent, TeacherStudentConfig};
 use nn::{Backend, Config, Interpolation, Lr, Momentum, Precision, Record, Schedule, Stop, Task};
+use serde::Serialize;
 use std::path::PathBuf;
 use theory::Family;
 
@@ -46,8 +52,21 @@ pub struct Args {
     /// f64 or f32 (most GPUs: f32 only).
     #[arg(long, default_value = "f64")]
     precision: String,
-    #[command(flatten)]
-    method: MethodArgs,
+    /// sgd | hb | nag | asgd.
+    #[arg(long, value_parser = args::family)]
+    method: Family,
+    /// Classical learning rates, comma-separated (one replica set per value).
+    #[arg(long, value_parser = args::number, value_delimiter = ',', allow_negative_numbers = true)]
+    lr: Vec<f64>,
+    /// Classical momenta b of heavy ball / Nesterov, comma-separated.
+    #[arg(long, value_parser = args::number, value_delimiter = ',', allow_negative_numbers = true)]
+    momentum: Vec<f64>,
+    /// ASGD long step (kappa_l).
+    #[arg(long, value_parser = args::number, allow_negative_numbers = true)]
+    long_step: Option<f64>,
+    /// ASGD statistical advantage xi.
+    #[arg(long, value_parser = args::number, allow_negative_numbers = true)]
+    xi: Option<f64>,
     /// Momentum coupled to the learning rate instead of --momentum: C,g for 1 - beta = C lr^g.
     #[arg(long, value_parser = coupling)]
     scaling: Option<(f64, f64)>,
@@ -57,9 +76,13 @@ pub struct Args {
     /// Label-noise steps (phase 2).
     #[arg(long)]
     steps: usize,
-    /// The run's seed (mini-batches, label noise, Hutchinson probes).
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    /// The runs' seeds (mini-batches, label noise, Hutchinson probes): a comma-separated list of
+    /// integers and ranges, e.g. 0..64 (0 to 63) or 0..=63,100.
+    #[arg(long, alias = "seed", default_value = "0", value_parser = seeds)]
+    seeds: Seeds,
+    /// Replicas per tensor program (default: the replicas split evenly over the threads).
+    #[arg(long)]
+    replicas_per_batch: Option<usize>,
     /// Label-noise level eps: labels y + eps xi with fresh xi ~ N(0, 1) each step.
     #[arg(long, default_value = "0.1", value_parser = args::number, allow_negative_numbers = true)]
     eps: f64,
@@ -82,52 +105,61 @@ pub struct Args {
     /// Stop at the first checkpoint with the test error at or below this value.
     #[arg(long, value_parser = args::number)]
     stop_test_error: Option<f64>,
-    /// Write the checkpoints to this CSV file.
+    /// Write the checkpoints to this CSV file: one row per (replica, checkpoint).
     #[arg(long)]
     csv: Option<PathBuf>,
-    /// Print the run's record as JSON instead of the table.
+    /// Print the run's record as JSON instead of the table (an array of records when there is
+    /// more than one replica).
     #[arg(long)]
     json: bool,
-    /// Save the final parameters to this JSON file (for `momlab curvature --checkpoint`).
+    /// Save the final parameters to this JSON file (for `momlab curvature --checkpoint`; one
+    /// replica only).
     #[arg(long)]
     save_params: Option<PathBuf>,
 }
 
-pub fn run(a: Args) -> Result<()> {
+pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
     let backend: Backend = a.backend.parse()?;
     let precision: Precision = a.precision.parse()?;
-    let config = config(&a)?;
+    let configs = configs(&a)?;
     if a.init_scale.is_some() && a.task.task != TaskArg::MatrixSensing {
         bail!("--init-scale applies to matrix_sensing only");
     }
-    let record = match a.task.task {
-        TaskArg::MatrixSensing => train(
-            &MatrixSensing::new(MatrixSensingConfig {
+    if a.save_params.is_some() && configs.len() > 1 {
+        bail!("--save-params saves one run: give one seed, one --lr and at most one --momentum");
+    }
+    if a.replicas_per_batch == Some(0) {
+        bail!("--replicas-per-batch must be >= 1");
+    }
+    let bar = progress(configs.len() as u64, verbosity, "train", None);
+    let done = |n: usize| {
+        bar.inc(n as u64);
+        bar.set_message(format!("{}/{} runs", bar.position(), configs.len()));
+    };
+    let records = match a.task.task {
+        TaskArg::MatrixSensing => {
+            let task = MatrixSensing::new(MatrixSensingConfig {
                 seed: a.task.task_seed,
                 init_scale: a.init_scale.unwrap_or(MatrixSensingConfig::default().init_scale),
                 ..Default::default()
-            })?,
-            backend,
-            precision,
-            &config,
-        )?,
-        TaskArg::TeacherStudent => train(
-            &TeacherStudent::new(TeacherStudentConfig { seed: a.task.task_seed, ..Default::default() })?,
-            backend,
-            precision,
-            &config,
-        )?,
-        TaskArg::Diabetes => train(
-            &Diabetes::new(DiabetesConfig { seed: a.task.task_seed, ..Default::default() })?,
-            backend,
-            precision,
-            &config,
-        )?,
+            })?;
+            batched(&task, backend, precision, &configs, a.replicas_per_batch, &done)?
+        }
+        TaskArg::TeacherStudent => {
+            let task = TeacherStudent::new(TeacherStudentConfig { seed: a.task.task_seed, ..Default::default() })?;
+            batched(&task, backend, precision, &configs, a.replicas_per_batch, &done)?
+        }
+        TaskArg::Diabetes => {
+            let task = Diabetes::new(DiabetesConfig { seed: a.task.task_seed, ..Default::default() })?;
+            batched(&task, backend, precision, &configs, a.replicas_per_batch, &done)?
+        }
     };
+    bar.finish_and_clear();
     if let Some(path) = &a.csv {
-        output::write_csv(path, &record.series)?;
+        output::write_csv(path, &rows(&records))?;
     }
     if let Some(path) = &a.save_params {
+        let record = &records[0];
         let saved = crate::curvature::Saved {
             task: record.task.clone(),
             task_config: record.task_config.clone(),
@@ -135,60 +167,163 @@ pub fn run(a: Args) -> Result<()> {
         };
         output::write_atomically(path, |w| Ok(serde_json::to_writer(w, &saved)?))?;
     }
-    if a.json {
-        return output::print_json(&record);
+    match (a.json, &records[..]) {
+        (true, [one]) => output::print_json(one),
+        (true, _) => output::print_json(&records),
+        (false, [one]) => {
+            print_table(one);
+            Ok(())
+        }
+        (false, _) => {
+            print_summary(&records);
+            Ok(())
+        }
     }
-    print_table(&record);
-    Ok(())
 }
 
-fn train<T: Task>(task: &T, backend: Backend, precision: Precision, config: &Config) -> Result<Record> {
-    Ok(nn::train::run(task, backend, precision, config)?)
+fn batched<T: Task + Sync>(
+    task: &T,
+    backend: Backend,
+    precision: Precision,
+    configs: &[Config],
+    per_batch: Option<usize>,
+    done: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<Record>> {
+    Ok(nn::train::run_batched(task, backend, precision, configs, per_batch, done)?)
 }
 
-/// The run's settings from the arguments; every range is checked here or by nn.
-fn config(a: &Args) -> Result<Config> {
+/// One CSV row: a replica's identity and one of its checkpoints.
+#[derive(Serialize)]
+struct Row {
+    replica: usize,
+    seed: u64,
+    /// The learning rate and momentum of the replica's first label-noise step.
+    lr0: f64,
+    momentum0: Option<f64>,
+    step: usize,
+    lr: f64,
+    momentum: Option<f64>,
+    train_loss: f64,
+    regulariser: f64,
+    test_error: f64,
+}
+
+/// Every replica's checkpoints, replica by replica.
+fn rows(records: &[Record]) -> Vec<Row> {
+    records
+        .iter()
+        .enumerate()
+        .flat_map(|(replica, r)| {
+            r.series.iter().map(move |c| Row {
+                replica,
+                seed: r.config.seed,
+                lr0: r.method.lr(),
+                momentum0: r.method.momentum(),
+                step: c.step,
+                lr: c.lr,
+                momentum: c.momentum,
+                train_loss: c.train_loss,
+                regulariser: c.regulariser,
+                test_error: c.test_error,
+            })
+        })
+        .collect()
+}
+
+/// A list of seeds: integers and ranges a..b (b excluded) or a..=b, comma-separated.
+#[derive(Clone, Debug)]
+struct Seeds(Vec<u64>);
+
+fn seeds(s: &str) -> std::result::Result<Seeds, String> {
+    let int = |x: &str| x.trim().parse::<u64>().map_err(|_| format!("'{x}' is not a seed (an integer >= 0)"));
+    let mut out = Vec::new();
+    for part in s.split(',') {
+        let (lo, hi) = if let Some((a, b)) = part.split_once("..=") {
+            (int(a)?, int(b)?.checked_add(1).ok_or(format!("seed range '{part}' is too large"))?)
+        } else if let Some((a, b)) = part.split_once("..") {
+            (int(a)?, int(b)?)
+        } else {
+            let x = int(part)?;
+            (x, x + 1)
+        };
+        if lo >= hi {
+            return Err(format!("seed range '{part}' is empty (a..b includes a, excludes b)"));
+        }
+        out.extend(lo..hi);
+    }
+    Ok(Seeds(out))
+}
+
+/// The runs' settings from the arguments (learning rate, then momentum, then seed); every range
+/// is checked here or by nn.
+fn configs(a: &Args) -> Result<Vec<Config>> {
     if a.steps == 0 {
         bail!("--steps must be >= 1");
     }
-    if a.method.method == Family::Sp {
+    if a.method == Family::Sp {
         bail!("sp (sketch-and-project) is a method for quadratics, not for networks");
     }
-    if matches!(a.method.method, Family::Hb | Family::Nag) && a.method.momentum.is_none() && a.scaling.is_none() {
-        bail!("{} needs --momentum B or --scaling C,g", a.method.method);
+    if matches!(a.method, Family::Hb | Family::Nag) && a.momentum.is_empty() && a.scaling.is_none() {
+        bail!("{} needs --momentum B or --scaling C,g", a.method);
     }
-    let schedule = match &a.scaling {
-        &Some((c, g)) => {
-            if !matches!(a.method.method, Family::Hb | Family::Nag) {
-                bail!("--scaling applies to hb and nag, not {}", a.method.method);
-            }
-            if a.method.momentum.is_some() {
-                bail!("give either --momentum or --scaling, not both");
-            }
-            let Some(lr) = a.method.lr else { bail!("{} needs --lr", a.method.method) };
-            let base = match a.method.method {
-                Family::Hb => theory::Method::Hb { lr, momentum: 0.0 },
-                _ => theory::Method::Nag { lr, momentum: 0.0 },
-            };
-            Schedule::new(base, lr_rule(&a.schedule)?, Momentum::Coupled { c, g })?
+    if a.lr.is_empty() {
+        bail!("{} needs --lr", a.method);
+    }
+    if a.scaling.is_some() {
+        if !matches!(a.method, Family::Hb | Family::Nag) {
+            bail!("--scaling applies to hb and nag, not {}", a.method);
         }
-        None => Schedule::new(a.method.build_explicit()?, lr_rule(&a.schedule)?, Momentum::Fixed)?,
-    };
+        if !a.momentum.is_empty() {
+            bail!("give either --momentum or --scaling, not both");
+        }
+    }
     let stop = match (a.stop_regulariser, a.stop_test_error) {
         (Some(value), _) => Stop::RegulariserBelow { value },
         (_, Some(value)) => Stop::TestErrorBelow { value },
         _ => Stop::Never,
     };
-    Ok(Config {
-        seed: a.seed,
-        interpolation: Interpolation::gd(a.interpolation_lr, a.interpolation_loss, a.interpolation_steps),
-        schedule,
-        batch: a.batch,
-        eps: a.eps,
-        steps: a.steps,
-        record_every: a.record_every.unwrap_or((a.steps / 20).max(1)),
-        stop,
-    })
+    let momenta: Vec<Option<f64>> =
+        if a.momentum.is_empty() { vec![None] } else { a.momentum.iter().copied().map(Some).collect() };
+    let mut configs = Vec::with_capacity(a.lr.len() * momenta.len() * a.seeds.0.len());
+    for &lr in &a.lr {
+        for &momentum in &momenta {
+            let schedule = schedule(a, lr, momentum)?;
+            configs.extend(a.seeds.0.iter().map(|&seed| Config {
+                seed,
+                interpolation: Interpolation::gd(a.interpolation_lr, a.interpolation_loss, a.interpolation_steps),
+                schedule,
+                batch: a.batch,
+                eps: a.eps,
+                steps: a.steps,
+                record_every: a.record_every.unwrap_or((a.steps / 20).max(1)),
+                stop,
+            }));
+        }
+    }
+    Ok(configs)
+}
+
+/// The schedule of learning rate `lr` with momentum `momentum` (or `--scaling`'s coupling).
+fn schedule(a: &Args, lr: f64, momentum: Option<f64>) -> Result<Schedule> {
+    let rule = lr_rule(&a.schedule)?;
+    if let Some((c, g)) = a.scaling {
+        let base = match a.method {
+            Family::Hb => theory::Method::Hb { lr, momentum: 0.0 },
+            _ => theory::Method::Nag { lr, momentum: 0.0 },
+        };
+        return Ok(Schedule::new(base, rule, Momentum::Coupled { c, g })?);
+    }
+    let method = MethodArgs {
+        method: a.method,
+        lr: Some(lr),
+        momentum,
+        long_step: a.long_step,
+        xi: a.xi,
+        alpha: None,
+        beta: None,
+        gamma: None,
+    };
+    Ok(Schedule::new(method.build_explicit()?, rule, Momentum::Fixed)?)
 }
 
 /// `C,g` of 1 - beta = C lr^g.
@@ -242,10 +377,37 @@ fn print_table(r: &Record) {
             c.test_error
         );
     }
-    let outcome = match r.outcome {
+    println!("{}; {:.2} s", outcome(r), r.seconds);
+}
+
+fn outcome(r: &Record) -> String {
+    match r.outcome {
         nn::Outcome::Reached { step } => format!("threshold reached after {step} label-noise steps"),
         nn::Outcome::Budget => format!("{} label-noise steps (budget)", r.steps),
         nn::Outcome::Diverged { phase, step } => format!("diverged in {phase:?} after {step} steps"),
-    };
-    println!("{outcome}; {:.2} s", r.seconds);
+    }
+}
+
+/// One line per replica: its settings, how it ended and its last checkpoint.
+fn print_summary(records: &[Record]) {
+    println!(
+        "{:>7} {:>6} {:>10} {:>8} {:>12} {:>14} {:>12}  outcome",
+        "replica", "seed", "lr", "1-beta", "train loss", records[0].regulariser, "test error"
+    );
+    for (i, r) in records.iter().enumerate() {
+        let last = r.series.last();
+        println!(
+            "{:>7} {:>6} {:>10.3e} {:>8} {:>12} {:>14} {:>12}  {}",
+            i,
+            r.config.seed,
+            r.method.lr(),
+            output::cell(r.method.momentum().map(|b| 1.0 - b), 5),
+            output::cell(last.map(|c| c.train_loss), 4),
+            output::cell(last.map(|c| c.regulariser), 6),
+            output::cell(last.map(|c| c.test_error), 6),
+            outcome(r)
+        );
+    }
+    let slowest = records.iter().map(|r| r.seconds).fold(0.0, f64::max);
+    println!("{} runs as replica batches; {slowest:.2} s", records.len());
 }

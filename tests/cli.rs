@@ -395,6 +395,53 @@ fn train_runs_a_c9_point_and_writes_its_checkpoints() {
     assert_eq!(rows, series.len() + 1);
 }
 
+/// `momlab train` with lists: learning rates x momenta x seeds as replica batches, one CSV row
+/// per (replica, checkpoint), and each replica's record equal to its run alone (same series,
+/// outcome and steps) whatever the replicas per batch.
+#[test]
+fn train_lists_run_as_replicas_equal_to_their_runs_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("runs.csv");
+    let common = [
+        "train",
+        "--task",
+        "teacher_student",
+        "--method",
+        "hb",
+        "--eps",
+        "0.1",
+        "--steps",
+        "30",
+        "--batch",
+        "8",
+        "--record-every",
+        "10",
+        "--interpolation-steps",
+        "40",
+        "--json",
+    ];
+    let with = |extra: &[&str]| json(&[&common[..], extra].concat());
+    let csv_arg = csv.to_str().unwrap();
+    let all = with(&["--lr", "0.02,0.05", "--momentum", "0.5,0.9", "--seeds", "0..=2", "--csv", csv_arg]);
+    let records = all.as_array().unwrap();
+    assert_eq!(records.len(), 12);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let header = text.lines().next().unwrap();
+    assert_eq!(header, "replica,seed,lr0,momentum0,step,lr,momentum,train_loss,regulariser,test_error");
+    let series: usize = records.iter().map(|r| r["series"].as_array().unwrap().len()).sum();
+    assert_eq!(text.lines().count(), series + 1);
+    // Replica 7: lr 0.05 (second), momentum 0.5 (first), seed 1.
+    let alone = with(&["--lr", "0.05", "--momentum", "0.5", "--seed", "1"]);
+    for key in ["series", "outcome", "steps", "phase_one"] {
+        assert_eq!(records[7][key], alone[key], "{key}");
+    }
+    let regrouped =
+        with(&["--lr", "0.02,0.05", "--momentum", "0.5,0.9", "--seeds", "0,1,2", "--replicas-per-batch", "5"]);
+    for (a, b) in records.iter().zip(regrouped.as_array().unwrap()) {
+        assert_eq!(a["series"], b["series"]);
+    }
+}
+
 /// `momlab curvature` at initialisation (JSON) and at parameters saved by `momlab train
 /// --save-params`: every estimate present and finite, tr H's interval around its estimate, and
 /// the saved point is not the initial one.

@@ -265,12 +265,8 @@ pub fn run<T: Task + Sync>(
     let seeds = grid.seeds.len();
     let mut per_arm: Vec<Vec<Cell>> = vec![Vec::with_capacity(grid.batches.len()); grid.arms.len()];
     for (j, &batch) in grid.batches.iter().enumerate().rev() {
-        let mut walks: Vec<Walk> = grid
-            .arms
-            .iter()
-            .zip(&per_arm)
-            .map(|(arm, cells)| Walk::new(grid, arm.momentum[j], cells.last()))
-            .collect();
+        let mut walks: Vec<Walk> =
+            grid.arms.iter().zip(&per_arm).map(|(arm, cells)| Walk::new(grid, arm.momentum[j], cells.last())).collect();
         loop {
             let due: Vec<(usize, usize, usize)> =
                 walks.iter().enumerate().filter_map(|(a, w)| w.next.map(|k| (a, k, w.budget()))).collect();

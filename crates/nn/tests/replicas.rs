@@ -160,7 +160,14 @@ fn replicas_of_one_batch_must_share_the_batch_size() {
 /// critical-batch sweep's replica batches): mini-batches of `batch` rows from the seed's batch
 /// stream, checkpoints 1, 2, ..., max(t + 1, ceil(1.05 t)) and the budget; diverged when the
 /// loss is non-finite or above 100 times the initial loss at a checkpoint.
-fn steps_alone<T: Task>(task: &T, method: Method, batch: usize, seed: u64, target: f64, budget: usize) -> Option<usize> {
+fn steps_alone<T: Task>(
+    task: &T,
+    method: Method,
+    batch: usize,
+    seed: u64,
+    target: f64,
+    budget: usize,
+) -> Option<usize> {
     let device = nn::device(Backend::Flex, Precision::F64).unwrap();
     let loaded = task.load(&device);
     let mut model = task.init(&device);
@@ -220,11 +227,8 @@ fn critical_sweep_times_equal_their_runs_alone() {
     for cell in &sweep.cells {
         for point in &cell.points {
             let beta = 1.0 - point.one_minus_beta;
-            let method = if beta == 0.0 {
-                Method::Sgd { lr: point.lr }
-            } else {
-                Method::Hb { lr: point.lr, momentum: beta }
-            };
+            let method =
+                if beta == 0.0 { Method::Sgd { lr: point.lr } } else { Method::Hb { lr: point.lr, momentum: beta } };
             for (&seed, &t) in grid.seeds.iter().zip(&point.times) {
                 assert_eq!(t, steps_alone(&task, method, cell.batch, seed, grid.target, point.budget), "{cell:?}");
                 timed += usize::from(t.is_some());

@@ -11,10 +11,16 @@
 //!
 //! Each step is `TemplateOptimizer::step(Hb { lr: 0.01, momentum: 0.9 }, model, loss)`, and the
 //! loss is read back to the host (as training does), so lazy backends finish their work.
+//!
+//! `replicas/teacher_student/BACKEND`: one step of R replicas of the teacher–student student
+//! stacked on a leading axis (one tensor program; replica r has its own learning rate and
+//! momentum), R = 1 ... 4096, throughput in replica-steps per second; the losses are read back
+//! every 16 steps, as training reads them at checkpoints. The JAX peer is `jax.vmap` of the same
+//! step (benches/peers/mlp_step.py).
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use nn::tasks::{Mlp, MlpWeights, Stream, Task, TeacherStudent, TeacherStudentConfig, gaussian, half_mse, rng};
 use nn::{Backend, Precision, TemplateOptimizer};
 use theory::Method;
@@ -72,5 +78,50 @@ fn steps(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, steps);
+/// Heavy ball with a learning rate and momentum of its own for each of `r` replicas.
+fn replica_methods(r: usize) -> Vec<Method> {
+    (0..r).map(|i| Method::Hb { lr: 0.01 * (1.0 + i as f64 / r as f64), momentum: 0.9 }).collect()
+}
+
+fn replicas(c: &mut Criterion) {
+    let task = TeacherStudent::new(TeacherStudentConfig::default()).expect("default task");
+    let mut backends = vec![Backend::Flex, Backend::Ndarray];
+    if cfg!(feature = "wgpu") {
+        backends.push(Backend::Wgpu);
+    }
+    for backend in backends {
+        let device = nn::device(backend, Precision::F32).expect("backend compiled in");
+        let loaded = task.load(&device);
+        let w0 = nn::params::values(&task.init(&device)).expect("readable parameters");
+        let mut group = c.benchmark_group(format!("replicas/teacher_student/{}", backend.name()));
+        group.sample_size(10);
+        for r in [1, 4, 16, 64, 256, 1024, 4096] {
+            let methods = replica_methods(r);
+            let batches = vec![task.sample_batch(usize::MAX, &mut rng(0, Stream::Batches)); r];
+            let labels: Vec<Vec<f64>> = batches.iter().map(|b| b.labels.clone()).collect();
+            let mut model = Some(nn::params::stack(task.init(&device), &vec![w0.clone(); r]).expect("stacked"));
+            let mut optimizer = TemplateOptimizer::new();
+            group.throughput(Throughput::Elements(16 * r as u64));
+            group.bench_function(BenchmarkId::from_parameter(r), |b| {
+                b.iter(|| {
+                    let mut pending = Vec::with_capacity(16);
+                    for _ in 0..16 {
+                        let next = optimizer
+                            .step_replicas(&methods, model.take().expect("a model"), |m| {
+                                let losses = task.batch_losses(m, &loaded, &batches, &labels);
+                                pending.push(losses.clone().inner());
+                                losses.sum()
+                            })
+                            .expect("a tracked loss");
+                        model = Some(next);
+                    }
+                    Tensor::cat(pending, 0).into_data()
+                })
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, steps, replicas);
 criterion_main!(benches);

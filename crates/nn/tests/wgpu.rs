@@ -1,11 +1,14 @@
 //! wgpu really trains: 30 heavy-ball steps of the teacher–student student (full batch, f32) on
-//! wgpu give the same per-step loss as on ndarray to 1e-4 relative. Built only with the `wgpu`
+//! wgpu give the same per-step loss as on ndarray to 1e-4 relative, and so does a replica batch
+//! (four runs with their own seeds, learning rates and momenta, mini-batches and label noise,
+//! stepped as one tensor program). Built only with the `wgpu`
 //! feature; CI runs it on Mesa's software Vulkan (lavapipe), see scripts/test-wgpu.sh.
 #![cfg(feature = "wgpu")]
 
 use burn::tensor::{Tensor, TensorData};
 use nn::tasks::{Mlp, Task, TeacherStudent, TeacherStudentConfig, half_mse};
-use nn::{Backend, Precision, TemplateOptimizer};
+use nn::train::run_replicas;
+use nn::{Backend, Config, Interpolation, Precision, Schedule, Stop, TemplateOptimizer};
 use theory::Method;
 
 fn losses(backend: Backend, task: &TeacherStudent, steps: usize) -> Vec<f64> {
@@ -41,5 +44,40 @@ fn wgpu_training_matches_ndarray() {
     assert!(cpu[29] < 0.5 * cpu[0], "the run trains: {cpu:?}");
     for (t, (g, c)) in gpu.iter().zip(&cpu).enumerate() {
         assert!((g - c).abs() <= 1e-4 * c.abs(), "step {t}: wgpu {g} vs ndarray {c}");
+    }
+}
+
+#[test]
+fn wgpu_replica_batch_matches_ndarray() {
+    let task = TeacherStudent::new(TeacherStudentConfig::default()).unwrap();
+    let configs: Vec<Config> = (0..4)
+        .map(|r| Config {
+            seed: r,
+            interpolation: Interpolation::gd(0.05, 1e-12, 10),
+            schedule: Schedule::constant(Method::Hb { lr: 0.02 + 0.01 * r as f64, momentum: 0.9 - 0.1 * r as f64 })
+                .unwrap(),
+            batch: Some(8),
+            eps: 0.1,
+            steps: 20,
+            record_every: 5,
+            stop: Stop::Never,
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let gpu = run_replicas(&task, Backend::Wgpu, Precision::F32, &configs).unwrap();
+    eprintln!("wgpu: 4 replicas x 30 steps in {:.2} s", started.elapsed().as_secs_f64());
+    let cpu = run_replicas(&task, Backend::Ndarray, Precision::F32, &configs).unwrap();
+    for (g, c) in gpu.iter().zip(&cpu) {
+        assert_eq!((g.outcome, g.series.len()), (c.outcome, c.series.len()));
+        for (a, b) in g.series.iter().zip(&c.series) {
+            assert!(
+                (a.train_loss - b.train_loss).abs() <= 1e-4 * b.train_loss.abs(),
+                "seed {} step {}: wgpu {} vs ndarray {}",
+                g.config.seed,
+                a.step,
+                a.train_loss,
+                b.train_loss
+            );
+        }
     }
 }

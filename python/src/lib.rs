@@ -221,7 +221,9 @@ impl PyMethod {
             theory::Method::Sgd { lr } => format!("sgd(lr={lr:?})"),
             theory::Method::Hb { lr, momentum } => format!("hb(lr={lr:?}, momentum={momentum:?})"),
             theory::Method::Nag { lr, momentum } => format!("nag(lr={lr:?}, momentum={momentum:?})"),
-            theory::Method::Asgd { lr, long_step, xi } => format!("asgd(lr={lr:?}, long_step={long_step:?}, xi={xi:?})"),
+            theory::Method::Asgd { lr, long_step, xi } => {
+                format!("asgd(lr={lr:?}, long_step={long_step:?}, xi={xi:?})")
+            }
             theory::Method::Sp { lr, alpha, beta, gamma } => {
                 format!("sp(lr={lr:?}, alpha={alpha:?}, beta={beta:?}, gamma={gamma:?})")
             }
@@ -363,7 +365,12 @@ fn loss_curve<'py>(
 /// The asymptotic per-step contraction rho of E[loss] (the secular equation, docs/theory.md §4);
 /// rho >= 1 means E[loss] does not converge.
 #[pyfunction]
-fn rate(py: Python<'_>, spectrum: &Bound<'_, PyAny>, method: &Bound<'_, PyAny>, batch: &Bound<'_, PyAny>) -> PyResult<f64> {
+fn rate(
+    py: Python<'_>,
+    spectrum: &Bound<'_, PyAny>,
+    method: &Bound<'_, PyAny>,
+    batch: &Bound<'_, PyAny>,
+) -> PyResult<f64> {
     let spectrum = spectrum_of(spectrum)?;
     let s = &spectrum.get().inner;
     let batch = batch_size(batch)?;
@@ -484,7 +491,8 @@ fn phase<'py>(
         .iter()
         .map(|b| finite_batch(b, "batches must be finite (B T(B) is the compute)"))
         .collect::<PyResult<Vec<_>>>()?;
-    let options = PhaseOptions { objective: self::objective(objective)?, target: self::target(target, max_steps)?, exact };
+    let options =
+        PhaseOptions { objective: self::objective(objective)?, target: self::target(target, max_steps)?, exact };
     grid(&families, &batches).map_err(value_error)?;
     let diagram = py.detach(|| theory::phase(s, &families, &batches, options)).map_err(value_error)?;
     let rows = &diagram.rows;
@@ -593,14 +601,25 @@ fn finite_sum(
         let source: SystemSource = spec.to_str()?.parse().map_err(value_error)?;
         py.detach(|| source.finite_sum(kind, spectrum)).map_err(value_error)?
     } else {
-        let a: PyReadonlyArray2<'_, f64> = py.import("numpy")?.call_method1("asarray", (system, "float64"))?.extract()?;
+        let a: PyReadonlyArray2<'_, f64> =
+            py.import("numpy")?.call_method1("asarray", (system, "float64"))?.extract()?;
         let view = a.as_array();
         let matrix = nalgebra::DMatrix::from_fn(view.nrows(), view.ncols(), |i, j| view[(i, j)]);
         ensure(matrix.nrows() > 0 && matrix.ncols() > 0, || "the system A is empty".to_string())?;
         ensure(matrix.iter().all(|x| x.is_finite()), || "the system A has a non-finite entry".to_string())?;
         py.detach(|| match kind {
             SystemKind::Kaczmarz => FiniteSum::kaczmarz(&matrix),
-            SystemKind::CoordinateDescent => FiniteSum::coordinate_descent(&matrix),
+            SystemKind::CoordinateDescent => {
+                let sum = FiniteSum::coordinate_descent(&matrix)?;
+                // The check `SystemSource::finite_sum` makes on a CSV system, with its message.
+                let min = nalgebra::SymmetricEigen::new(matrix.clone()).eigenvalues.min();
+                if min < -1e-12 * matrix.amax() * matrix.nrows() as f64 {
+                    return Err(theory::Error::Invalid(format!(
+                        "coordinate descent needs a positive semi-definite A; it has eigenvalue {min:e}"
+                    )));
+                }
+                Ok(sum)
+            }
         })
         .map_err(value_error)?
     };
@@ -663,7 +682,8 @@ fn simulate<'py>(
         Some(p) => {
             let p = p.get();
             ensure(sampler == "chi2", || "sampler applies to Gaussian problems; finite sums take sampling".into())?;
-            let method = resolve(method, &p.sum.spectrum().map_err(value_error)?, batch)?.validated().map_err(value_error)?;
+            let method =
+                resolve(method, &p.sum.spectrum().map_err(value_error)?, batch)?.validated().map_err(value_error)?;
             let (curve, rho) = py
                 .detach(|| {
                     let curve = p.sum.loss_curve(&method, batch_n, p.sampling, &isotropic_start(p.sum.dim()), steps)?;
@@ -677,7 +697,7 @@ fn simulate<'py>(
             let spectrum = spectrum_of(problem)?;
             let s = &spectrum.get().inner;
             let sampler: Sampler = sampler.parse().map_err(PyValueError::new_err)?;
-            let method = resolve(method, s, batch)?;
+            let method = resolve(method, s, batch)?.validated().map_err(value_error)?;
             let (curve, rho) = py.detach(|| {
                 let curve = GaussianDynamics::new(s, &method, batch).loss_curve(Moments::isotropic(s.d()), steps);
                 (curve, theory::rate(s, &method, batch).rho)

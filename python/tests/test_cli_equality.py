@@ -186,3 +186,20 @@ def test_simulate(cli, args, make, sampler, method_args, method):
             mine = list(mine)
         assert mine == value, key
     assert table.meta["method"].params() == out["parameters"]
+
+
+def test_simulate_system_from_array_equals_csv(cli, tmp_path):
+    a = np.random.default_rng(4).normal(size=(40, 6))
+    path = tmp_path / "a.csv"
+    path.write_text("\n".join(",".join(repr(x) for x in row) for row in a.tolist()))
+    for kind, matrix, make in [("kaczmarz", a, momlab.kaczmarz), ("cd", a.T @ a / 40, momlab.coordinate_descent)]:
+        if kind == "cd":
+            path.write_text("\n".join(",".join(repr(x) for x in row) for row in matrix.tolist()))
+        out = cli.json(
+            "simulate", "--problem", kind, "--system", str(path), "--method", "hb", "--lr", "0.3", "--momentum",
+            "0.5", "--batch", "2", "--steps", "60", "--runs", "30", "--checkpoints", "4",
+        )
+        table = momlab.simulate(make(matrix), momlab.hb(0.3, 0.5), 2, 60, runs=30, checkpoints=4)
+        assert table["mean"].tolist() == [r["mean"] for r in out["checkpoints"]]
+        assert table["theory"].tolist() == [r["theory"] for r in out["checkpoints"]]
+        assert table.meta["theory_rate"] == out["theory_rate"]

@@ -676,7 +676,7 @@ fn simulate<'py>(
     let steps = self::steps(steps)?;
     ensure(target > 0.0 && target < 1.0, || format!("target must be in (0, 1), got {target}"))?;
     let batch_n = batch as usize;
-    let finite = problem.cast::<PyFiniteSum>().ok().map(|p| p.clone());
+    let finite = problem.cast::<PyFiniteSum>().ok().cloned();
     // The problem, the method, the exact curve and rate, and the problem's name.
     let (sim_problem, method, curve, theory_rate, name): (Box<dyn Problem>, _, Vec<f64>, f64, &str) = match &finite {
         Some(p) => {

@@ -17,8 +17,12 @@ fi
 pip=("$venv/bin/python" -m pip --quiet --disable-pip-version-check)
 "${pip[@]}" install maturin numpy pytest pandas matplotlib
 
-echo "+ cargo build --release   (the CLI the tests compare with)"
-cargo build --release --quiet
+# The CLI the tests compare with: in CI the README's test command has just built it (its
+# integration tests run it); build it only when it is missing.
+if [ ! -x "$CARGO_TARGET_DIR/release/momlab" ]; then
+  echo "+ cargo build --release"
+  cargo build --release --quiet
+fi
 echo "+ pip install ./python"
 "${pip[@]}" install --no-build-isolation --force-reinstall --no-deps ./python
 
@@ -31,5 +35,6 @@ cargo fmt --manifest-path python/Cargo.toml --check
 
 echo "+ pytest python/tests"
 export MOMLAB_BIN="$CARGO_TARGET_DIR/release/momlab"
-cd python
-exec "$venv/bin/python" -m pytest -q -p no:cacheprovider tests
+# The pytest script, not `python -m pytest`: the working directory must not shadow the installed
+# package with the sources in python/momlab (which hold no compiled core).
+exec "$venv/bin/pytest" -q -p no:cacheprovider python/tests

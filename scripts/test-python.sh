@@ -14,6 +14,8 @@ fi
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
+# The venv's tools first on PATH (maturin's build hook runs the `maturin` executable).
+export PATH="$venv/bin:$PATH"
 pip=("$venv/bin/python" -m pip --quiet --disable-pip-version-check)
 "${pip[@]}" install maturin numpy pytest pandas matplotlib
 

@@ -119,7 +119,8 @@ def tune(
     a ``Table`` with columns batch, lr, momentum, long_step, xi, rate, efold,
     iterations_asymptotic, iterations_to_target, evaluations (``Table.methods``: the methods).
     """
-    if isinstance(batch, (str, bytes)) or not isinstance(batch, (Sequence, np.ndarray)):
+    if isinstance(batch, (str, bytes)) or np.ndim(batch) == 0:
+        batch = batch.item() if isinstance(batch, np.ndarray) else batch
         return _core.tune(spectrum, method, batch, objective, target, max_steps)
     if not isinstance(spectrum, Spectrum):
         spectrum = Spectrum(spectrum)

@@ -246,6 +246,10 @@ def test_tune_many_batches_is_a_table():
     single = momlab.tune(SPEC, "sgd", 4, objective="rate")
     assert t["lr"][1] == single["method"].lr and t["rate"][1] == single["rate"]
     assert list(t.frame.columns)[:2] == ["batch", "lr"]
+    # NumPy scalars and 0-d arrays are one batch size; arrays are many.
+    assert momlab.tune(SPEC, "sgd", np.int64(4), objective="rate")["rate"] == single["rate"]
+    assert momlab.tune(SPEC, "sgd", np.array(4.0), objective="rate")["rate"] == single["rate"]
+    assert momlab.tune(SPEC, "sgd", np.array([4]), objective="rate")["rate"].tolist() == [single["rate"]]
 
 
 def test_tune_bad_input(cli):

@@ -153,7 +153,7 @@ def phase(
 ) -> Table:
     """The tuned phase diagram over batch sizes, as ``momlab phase --json`` computes it.
 
-    Each family of ``methods`` is tuned along ``batches`` (strictly increasing, finite) with warm
+    Each family of ``methods`` (names, or one comma-separated string) is tuned along ``batches`` (strictly increasing, finite) with warm
     starts, the families in parallel. Returns a ``Table`` with one row per (method, batch) and the
     CLI CSV's columns: method, batch, lr, momentum, long_step, xi, rate, efold, iterations (T(B)
     under the objective), iterations_asymptotic, iterations_to_target, compute (B·T(B)) and ce
@@ -161,6 +161,8 @@ def phase(
     ``predicted`` (b_sgd, b_hb), ``objective``, ``target``, ``spectrum`` (the summary).
     ``exact=False`` skips the exact curve under the rate objective (faster).
     """
+    if isinstance(methods, str):
+        methods = methods.split(",")
     columns, tuned, meta = _core.phase(
         spectrum, list(methods), list(np.asarray(list(batches)).tolist()), objective, target, max_steps, exact
     )

@@ -98,8 +98,9 @@ fn family(name: &str) -> PyResult<Family> {
     name.parse().map_err(value_error)
 }
 
-/// The most steps a curve held in memory may have.
-const MAX_CURVE_STEPS: i64 = 1_000_000_000;
+/// The most steps a curve held in memory may have (800 MB of f64): a larger request fails with a
+/// `ValueError` instead of an allocation failure, which would abort the interpreter.
+const MAX_CURVE_STEPS: i64 = 100_000_000;
 
 /// A step count in 1..=MAX_CURVE_STEPS.
 fn steps(value: i64) -> PyResult<usize> {
@@ -601,8 +602,11 @@ fn finite_sum(
         let source: SystemSource = spec.to_str()?.parse().map_err(value_error)?;
         py.detach(|| source.finite_sum(kind, spectrum)).map_err(value_error)?
     } else {
-        let a: PyReadonlyArray2<'_, f64> =
-            py.import("numpy")?.call_method1("asarray", (system, "float64"))?.extract()?;
+        let converted = py.import("numpy")?.call_method1("asarray", (system, "float64"))?;
+        ensure(converted.getattr("ndim")?.extract::<usize>()? == 2, || {
+            "the system A must be a 2-D array, a CSV path or gen[:n=N][,seed=S]".to_string()
+        })?;
+        let a: PyReadonlyArray2<'_, f64> = converted.extract()?;
         let view = a.as_array();
         let matrix = nalgebra::DMatrix::from_fn(view.nrows(), view.ncols(), |i, j| view[(i, j)]);
         ensure(matrix.nrows() > 0 && matrix.ncols() > 0, || "the system A is empty".to_string())?;

@@ -215,8 +215,10 @@ def test_bad_batch(cli, batch):
 
 def test_other_bad_input(cli):
     s = momlab.Spectrum(SPEC)
-    with pytest.raises(ValueError, match="steps must be in 1..=1000000000, got 0"):
+    with pytest.raises(ValueError, match="steps must be in 1..=100000000, got 0"):
         momlab.loss_curve(s, momlab.sgd(0.5), 1, 0)
+    with pytest.raises(ValueError, match="steps must be in 1..=100000000, got 100000001"):
+        momlab.loss_curve(s, momlab.sgd(0.5), 1, 100_000_001)
     with pytest.raises(ValueError, match="expected a method"):
         momlab.rate(s, "hb", 1)
     with pytest.raises(ValueError) as e:
@@ -275,6 +277,7 @@ def test_phase_table():
     frame = t.frame
     assert frame.shape == (10, 13) and frame["iterations_to_target"].iloc[0] == 1867
     assert [m.family for m in t.methods] == t["method"].tolist()
+    assert np.array_equal(momlab.phase(SPEC, "sgd,hb", [1, 4, 16, 64, 256])["rate"], t["rate"])
     fast = momlab.phase(SPEC, ["sgd"], [1, 4], exact=False)
     assert np.isnan(fast["iterations_to_target"]).all()
     assert "rows" in repr(t)
@@ -359,6 +362,8 @@ def test_simulate_bad_input(cli):
     with pytest.raises(ValueError) as e:
         momlab.coordinate_descent(np.array([[1.0, 2.0], [2.0, 1.0]]))
     assert str(e.value) == "coordinate descent needs a positive semi-definite A; it has eigenvalue -1e0"
+    with pytest.raises(ValueError, match="the system A must be a 2-D array"):
+        momlab.kaczmarz([1.0, 2.0])
     k = momlab.kaczmarz(np.eye(3))
     with pytest.raises(ValueError, match="finite sums take sampling"):
         momlab.simulate(k, momlab.sgd(0.5), 1, 10, sampler="explicit")

@@ -44,6 +44,10 @@ bench-nn:
 test-wgpu:
     scripts/test-wgpu.sh
 
+# The Python bindings: venv, pip install ./python, their clippy and rustfmt, pytest.
+test-python:
+    scripts/test-python.sh
+
 # Copy-paste finder and lints.
 lint:
     cargo clippy --release --workspace --all-targets -- -D warnings

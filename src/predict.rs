@@ -2,6 +2,7 @@
 //! the closed-form predictions of docs/theory.md §5.
 
 use crate::args::{self, CaseArgs, ObjectiveArg, TargetArgs};
+use crate::budget;
 use crate::output::{self, cell};
 use anyhow::{Result, bail};
 use serde::Serialize;
@@ -51,8 +52,16 @@ struct Report {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let spectrum = args::spectrum(&a.spectrum)?;
     let target = a.target.target()?;
+    let spectrum = args::spectrum_within("predict", &a.spectrum, |d| {
+        // Tuning for T(eps) runs the exact curve at each of its evaluations.
+        let curves = if a.tune && a.objective == ObjectiveArg::Target { budget::TUNING_EVALUATIONS } else { 1.0 };
+        let mut parts = vec![budget::gaussian_theory(d, 1), budget::exact_curve_bound(d, target.max_steps as f64, curves)];
+        if a.tune {
+            parts.push(budget::tuning(d, 1.0));
+        }
+        parts
+    })?;
     let predicted = Predictions::new(&spectrum, a.case.batch);
     let (method, evaluations) = if let Some(name) = &a.rule {
         if a.case.method.any_given() {

@@ -3,6 +3,7 @@
 //! `--eps` under a learning-rate schedule and a fixed or coupled momentum (1 - beta = C lr^g).
 
 use crate::args::{self, MethodArgs};
+use crate::budget::{self, Estimate};
 use crate::output;
 use anyhow::{Result, bail};
 use nn::tasks::{Diabetes, DiabetesConfig, MatrixSensing, MatrixSensingConfig, TeacherStudent, TeacherStudentConfig};
@@ -97,6 +98,7 @@ pub fn run(a: Args) -> Result<()> {
     let backend: Backend = a.backend.parse()?;
     let precision: Precision = a.precision.parse()?;
     let config = config(&a)?;
+    budget::check("train", &estimate(&a, precision))?;
     if a.init_scale.is_some() && a.task.task != TaskArg::MatrixSensing {
         bail!("--init-scale applies to matrix_sensing only");
     }
@@ -189,6 +191,45 @@ fn config(a: &Args) -> Result<Config> {
         record_every: a.record_every.unwrap_or((a.steps / 20).max(1)),
         stop,
     })
+}
+
+/// The network of a task (its default sizes): parameters, train rows and layer widths.
+pub fn network(task: TaskArg) -> (f64, f64, Vec<usize>) {
+    let mlp = |widths: &[usize]| widths.windows(2).map(|w| ((w[0] + 1) * w[1]) as f64).sum::<f64>();
+    match task {
+        TaskArg::MatrixSensing => {
+            let c = MatrixSensingConfig::default();
+            ((c.d * c.model_rank) as f64, c.measurements as f64, vec![c.d * c.d, c.d * c.model_rank, 1])
+        }
+        TaskArg::TeacherStudent => {
+            let c = TeacherStudentConfig::default();
+            let widths = vec![c.inputs, c.student_hidden, 1];
+            (mlp(&widths), c.train as f64, widths)
+        }
+        TaskArg::Diabetes => {
+            let c = DiabetesConfig::default();
+            let widths = vec![nn::tasks::diabetes::FEATURES, c.hidden, 1];
+            let rows = (nn::tasks::diabetes::raw().2 as f64 * (1.0 - c.test_fraction)).ceil();
+            (mlp(&widths), c.max_train.map_or(rows, |m| rows.min(m as f64)), widths)
+        }
+    }
+}
+
+/// What the run of `a` costs: one replica of the task's network, its steps (phase 1's cap as a
+/// bound) and its recorded checkpoints (`budget`).
+fn estimate(a: &Args, precision: Precision) -> Estimate {
+    let (params, rows, widths) = network(a.task.task);
+    let batch = a.batch.map_or(rows, |b| (b as f64).min(rows));
+    let float = if precision == Precision::F32 { 4.0 } else { 8.0 };
+    let steps = a.steps as f64;
+    let mut interpolation = budget::network_steps(1.0, params, rows, a.interpolation_steps as f64, "--interpolation-steps");
+    interpolation.bound = true;
+    Estimate::new(vec![
+        budget::network_replica_batch(1.0, params, rows.max(batch), &widths, float),
+        budget::network_series(1.0, steps, a.record_every.unwrap_or((a.steps / 20).max(1)) as f64),
+        budget::network_steps(1.0, params, batch, steps, "--steps"),
+        interpolation,
+    ])
 }
 
 /// `C,g` of 1 - beta = C lr^g.

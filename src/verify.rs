@@ -3,6 +3,7 @@
 //! table and writes DIR/report.md, DIR/report.json and each claim's figures
 //! (DIR/<claim>-*.png and .svg).
 
+use crate::budget::{self, Estimate};
 use crate::output;
 use crate::sweep::{Store, SweepArgs, Verbosity};
 use anyhow::Result;
@@ -50,6 +51,7 @@ pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
     let profile: Profile = a.profile.parse()?;
     let training = Training { backend: a.backend.parse()?, precision: a.precision.parse()? };
     let claims = compare::select(registry::load(&a.experiments)?, &a.only)?;
+    check_spectra(&claims, profile)?;
     let units = compare::plan(&claims, profile)?;
     let weights = units.iter().map(|u| u.work(&claims, profile)).collect::<compare::Result<Vec<_>>>()?;
     let labels: Vec<String> = units.iter().map(compare::Unit::label).collect();
@@ -59,6 +61,30 @@ pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
     let compute =
         |p: usize, tick: &(dyn Fn() + Sync)| Ok(compare::measure(&units[p], &claims, profile, training, tick)?);
     store.run(a.sweep, &weights, verbosity, compute, merge)
+}
+
+/// Refuses claim spectra that do not fit, before any is built: each spectrum of each selected
+/// claim under `profile` with its tuned sweep (the exact theory on every thread, the tuning of
+/// each batch) and, for a Kaczmarz claim, its generated rows_per_dim·d x d system and exact
+/// second moment (`budget`).
+fn check_spectra(claims: &[ClaimSpec], profile: Profile) -> Result<()> {
+    let points = (profile.batches().len() * 4) as f64;
+    for c in claims {
+        let rows_per_dim = c.protocol_count("rows_per_dim").ok();
+        for spec in profile.spectra(c) {
+            let cost = budget::spectrum(spec);
+            let mut estimate = Estimate::new(cost.parts);
+            if let Some(d) = cost.d {
+                estimate = estimate.with([budget::gaussian_theory(d, rayon::current_num_threads()), budget::tuning(d, points)]);
+                if c.kind == compare::registry::Kind::KaczmarzBatchLaws {
+                    let n = rows_per_dim.unwrap_or(4) as f64 * d;
+                    estimate = estimate.with(budget::finite_sum(d, n, budget::SystemBuild::Generated, false, "d in the claim's spectrum"));
+                }
+            }
+            budget::check(&format!("verify (claim {}, spectrum {spec})", c.id), &estimate)?;
+        }
+    }
+    Ok(())
 }
 
 /// The seeds of the sweep: the Monte-Carlo T(B) points' and every `*seed` of the claims'

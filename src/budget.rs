@@ -108,7 +108,7 @@ pub fn set_max_memory(bytes: f64) {
     let _ = MAX_MEMORY.set(bytes);
 }
 
-/// `--max-memory SIZE`: bytes, or a number with a suffix K, M, G, T (powers of 1024; an optional
+/// `--max-memory SIZE`: bytes, or a number with a suffix K, M, G, T, P (powers of 1024; an optional
 /// trailing B or iB), e.g. 64G, 1.5T, 512MiB.
 pub fn parse_size(s: &str) -> std::result::Result<f64, String> {
     let t = s.trim();
@@ -119,11 +119,12 @@ pub fn parse_size(s: &str) -> std::result::Result<f64, String> {
         Some('M') => (&body[..body.len() - 1], 1024f64.powi(2)),
         Some('G') => (&body[..body.len() - 1], 1024f64.powi(3)),
         Some('T') => (&body[..body.len() - 1], 1024f64.powi(4)),
+        Some('P') => (&body[..body.len() - 1], 1024f64.powi(5)),
         _ => (body, 1.0),
     };
     match number.trim().parse::<f64>() {
         Ok(x) if x.is_finite() && x > 0.0 => Ok(x * scale),
-        _ => Err(format!("memory size must be a positive number with an optional K, M, G or T suffix, got '{s}'")),
+        _ => Err(format!("memory size must be a positive number with an optional K, M, G, T or P suffix, got '{s}'")),
     }
 }
 
@@ -158,7 +159,11 @@ pub fn check(command: &str, estimate: &Estimate) -> Result<()> {
             "{command} would need about {} of memory, more than the {} available ({}): {} takes {}; lower {}",
             human_bytes(bytes),
             human_bytes(limit),
-            if source == "--max-memory" { "--max-memory".to_string() } else { format!("{source}; --max-memory SIZE sets the limit") },
+            if source == "--max-memory" {
+                "--max-memory".to_string()
+            } else {
+                format!("{source}; --max-memory SIZE sets the limit")
+            },
             part.what,
             human_bytes(part.bytes),
             part.lower
@@ -192,7 +197,11 @@ pub fn human_bytes(x: f64) -> String {
         v /= 1000.0;
         i += 1;
     }
-    if i + 1 == units.len() && v >= 1000.0 { format!("{x:.2e} B") } else { format!("{v:.3} {}", units[i]).replace(".000 ", " ") }
+    if i + 1 == units.len() && v >= 1000.0 {
+        format!("{x:.2e} B")
+    } else {
+        format!("{v:.3} {}", units[i]).replace(".000 ", " ")
+    }
 }
 
 /// `seconds` as seconds, minutes, hours, days or years.
@@ -233,7 +242,10 @@ pub struct SpectrumCost {
 pub fn spectrum(spec: &str) -> SpectrumCost {
     let Some((family, rest)) = spec.split_once(':') else { return SpectrumCost::default() };
     let keys = |key: &str| -> Option<f64> {
-        rest.split(',').filter_map(|item| item.split_once('=')).find(|(k, _)| k.trim() == key).and_then(|(_, v)| count(v))
+        rest.split(',')
+            .filter_map(|item| item.split_once('='))
+            .find(|(k, _)| k.trim() == key)
+            .and_then(|(_, v)| count(v))
     };
     match family {
         "power" | "uniform" | "cluster" | "two-cluster" => {
@@ -322,7 +334,11 @@ fn columns(path: &Path) -> Option<f64> {
 /// their per-mode transition and noise weights, three second-moment vectors and the distinct
 /// eigenvalues: bytes = 12 · 8 d per concurrent evaluation (`threads` of them).
 pub fn gaussian_theory(d: f64, threads: usize) -> Part {
-    Part::memory("the exact theory's per-eigenvalue state (96 B x d per thread)", "d in --spectrum", 12.0 * F64 * d * threads as f64)
+    Part::memory(
+        "the exact theory's per-eigenvalue state (96 B x d per thread)",
+        "d in --spectrum",
+        12.0 * F64 * d * threads as f64,
+    )
 }
 
 /// The exact curve E[loss_t] to a target, at most `max_steps` steps of the O(d) recursion:
@@ -396,7 +412,11 @@ impl Ensemble {
                 "d in --spectrum",
                 self.threads as f64 * 6.0 * F64 * self.d,
             ),
-            Part::work("the Monte-Carlo runs (runs x steps x one step)", self.step_lower, self.runs * self.steps * self.step_work),
+            Part::work(
+                "the Monte-Carlo runs (runs x steps x one step)",
+                self.step_lower,
+                self.runs * self.steps * self.step_work,
+            ),
         ]
     }
 }
@@ -440,8 +460,18 @@ pub fn finite_sum(d: f64, n: f64, build: SystemBuild, coordinate_descent: bool, 
     let map_step = 2.0 * n * d * d + 20.0 * d.powi(3);
     let side = 4.0 * d * d;
     vec![
-        Part { what: "building the system".into(), lower: lower.into(), bytes: build_bytes, work: build_work, bound: false },
-        Part::memory("the finite sum's atoms and matrices (8 B x (3 n d + 5 d^2))", lower, F64 * (3.0 * n * d + 5.0 * d * d)),
+        Part {
+            what: "building the system".into(),
+            lower: lower.into(),
+            bytes: build_bytes,
+            work: build_work,
+            bound: false,
+        },
+        Part::memory(
+            "the finite sum's atoms and matrices (8 B x (3 n d + 5 d^2))",
+            lower,
+            F64 * (3.0 * n * d + 5.0 * d * d),
+        ),
         Part::memory(
             "the exact 2d x 2d second moment and one step's temporaries (8 B x (48 d^2 + 2 n d))",
             lower,
@@ -516,7 +546,11 @@ pub fn network_series(replicas: f64, steps: f64, record_every: f64) -> Part {
 pub fn curvature(params: f64, rows: f64, probes: f64, lanczos_steps: f64) -> Vec<Part> {
     let products = probes + 100.0 + lanczos_steps * 5.0;
     vec![
-        Part::memory("the Lanczos basis (8 B x parameters x --lanczos-steps)", "--lanczos-steps", F64 * params * lanczos_steps),
+        Part::memory(
+            "the Lanczos basis (8 B x parameters x --lanczos-steps)",
+            "--lanczos-steps",
+            F64 * params * lanczos_steps,
+        ),
         Part::memory("the probes' estimates (8 B x --probes)", "--probes", F64 * probes),
         Part::work(
             "the Hessian-vector products ((probes + 100 + 5 lanczos-steps) x rows x parameters x 24 ns)",
@@ -543,8 +577,9 @@ impl Progress {
     pub fn new(command: &str, ticks: u64, seconds: f64, quiet: bool) -> Progress {
         let terminal = !quiet && std::io::stderr().is_terminal();
         let bar = indicatif::ProgressBar::with_draw_target(Some(ticks), indicatif::ProgressDrawTarget::hidden());
-        let style = indicatif::ProgressStyle::with_template(&format!("{command} [{{bar:30}}] {{pos}}/{{len}}, eta {{eta}}"))
-            .expect("a valid template");
+        let style =
+            indicatif::ProgressStyle::with_template(&format!("{command} [{{bar:30}}] {{pos}}/{{len}}, eta {{eta}}"))
+                .expect("a valid template");
         bar.set_style(style);
         if !quiet && !terminal && seconds > ANNOUNCE_SECONDS {
             eprintln!("{command}: about {} of work (estimated); running", human_duration(seconds));

@@ -31,7 +31,7 @@ struct Cli {
     /// Worker threads (default: one per core); results do not depend on it.
     #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
-    /// Memory a command may use, e.g. 64G (K, M, G, T: powers of 1024) [default: MemAvailable of
+    /// Memory a command may use, e.g. 64G (K, M, G, T, P: powers of 1024) [default: MemAvailable of
     /// /proc/meminfo]. Commands that would need more are refused before they start.
     #[arg(long, global = true, value_parser = budget::parse_size)]
     max_memory: Option<f64>,

@@ -56,7 +56,8 @@ pub fn run(a: Args) -> Result<()> {
     let spectrum = args::spectrum_within("predict", &a.spectrum, |d| {
         // Tuning for T(eps) runs the exact curve at each of its evaluations.
         let curves = if a.tune && a.objective == ObjectiveArg::Target { budget::TUNING_EVALUATIONS } else { 1.0 };
-        let mut parts = vec![budget::gaussian_theory(d, 1), budget::exact_curve_bound(d, target.max_steps as f64, curves)];
+        let mut parts =
+            vec![budget::gaussian_theory(d, 1), budget::exact_curve_bound(d, target.max_steps as f64, curves)];
         if a.tune {
             parts.push(budget::tuning(d, 1.0));
         }

@@ -222,7 +222,8 @@ fn estimate(a: &Args, precision: Precision) -> Estimate {
     let batch = a.batch.map_or(rows, |b| (b as f64).min(rows));
     let float = if precision == Precision::F32 { 4.0 } else { 8.0 };
     let steps = a.steps as f64;
-    let mut interpolation = budget::network_steps(1.0, params, rows, a.interpolation_steps as f64, "--interpolation-steps");
+    let mut interpolation =
+        budget::network_steps(1.0, params, rows, a.interpolation_steps as f64, "--interpolation-steps");
     interpolation.bound = true;
     Estimate::new(vec![
         budget::network_replica_batch(1.0, params, rows.max(batch), &widths, float),

@@ -14,7 +14,7 @@ use anyhow::{Result, bail};
 use std::io::{BufRead, IsTerminal, Read};
 use std::path::Path;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Bytes of an f64.
 const F64: f64 = 8.0;
@@ -355,13 +355,14 @@ pub fn exact_curve_bound(d: f64, max_steps: f64, evaluations: f64) -> Part {
 pub const TUNING_EVALUATIONS: f64 = 300.0;
 
 /// Tuning (`--tune`, `phase`): [`TUNING_EVALUATIONS`] rate evaluations per tuned point, each a
-/// secular equation solved in about 60 passes over the d eigenvalues at 2 ns per eigenvalue:
-/// work = 300 · 60 · 2 d per point.
+/// secular equation solved in passes over the d eigenvalues: work = 300 · 160 d per point
+/// (50 µs per eigenvalue and point). Coarse: measured 4 800 ns·d per point for a warm-started
+/// SGD/HB phase diagram at d = 1e5, over 400 000 ns·d for a cold HB `--tune` at d = 1e6.
 pub fn tuning(d: f64, points: f64) -> Part {
     Part::work(
-        "tuning (36 000 ns x d per tuned point)",
+        "tuning (50 us x d per tuned point)",
         "d in --spectrum or the number of batches",
-        TUNING_EVALUATIONS * 120.0 * d * points,
+        TUNING_EVALUATIONS * 160.0 * d * points,
     )
 }
 
@@ -563,35 +564,54 @@ pub fn curvature(params: f64, rows: f64, probes: f64, lanczos_steps: f64) -> Vec
 // ---------------------------------------------------------------------------------------------
 // Progress.
 
-/// Progress of a long computation: an indicatif bar on a terminal that appears only after
-/// [`BAR_DELAY`], and, when stderr is not a terminal, one log line at the start if the estimate
-/// exceeds [`ANNOUNCE_SECONDS`]. Silent under `--quiet`.
+/// One line on stderr, when stderr is not a terminal (no bar can show there) and not `quiet`,
+/// for work estimated above [`ANNOUNCE_SECONDS`]: `COMMAND: about 3 min of work (estimated);
+/// running`.
+pub fn announce(command: &str, seconds: f64, quiet: bool) {
+    if !quiet && !std::io::stderr().is_terminal() && seconds > ANNOUNCE_SECONDS {
+        eprintln!("{command}: about {} of work (estimated); running", human_duration(seconds));
+    }
+}
+
+/// Shows `bar` on stderr [`BAR_DELAY`] after now, if it is not finished by then and stderr is
+/// a terminal: short commands never draw one.
+pub fn show_later(bar: &indicatif::ProgressBar) {
+    if !std::io::stderr().is_terminal() {
+        return;
+    }
+    bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    let bar = bar.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(BAR_DELAY);
+        if !bar.is_finished() {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar.tick();
+        }
+    });
+}
+
+/// Progress of a long computation: an indicatif bar with an ETA on a terminal that appears
+/// only after [`BAR_DELAY`] ([`show_later`]), and, when stderr is not a terminal, one log line at
+/// the start if the estimate exceeds [`ANNOUNCE_SECONDS`] ([`announce`]). Silent under `--quiet`.
 pub struct Progress {
     bar: indicatif::ProgressBar,
-    start: Instant,
-    terminal: bool,
 }
 
 impl Progress {
     /// `ticks` steps of `command`, estimated at `seconds`.
     pub fn new(command: &str, ticks: u64, seconds: f64, quiet: bool) -> Progress {
-        let terminal = !quiet && std::io::stderr().is_terminal();
         let bar = indicatif::ProgressBar::with_draw_target(Some(ticks), indicatif::ProgressDrawTarget::hidden());
-        let style =
-            indicatif::ProgressStyle::with_template(&format!("{command} [{{bar:30}}] {{pos}}/{{len}}, eta {{eta}}"))
-                .expect("a valid template");
-        bar.set_style(style);
-        if !quiet && !terminal && seconds > ANNOUNCE_SECONDS {
-            eprintln!("{command}: about {} of work (estimated); running", human_duration(seconds));
+        let template = format!("{command} [{{bar:30}}] {{pos}}/{{len}} runs, {{elapsed}}, eta {{eta}}");
+        bar.set_style(indicatif::ProgressStyle::with_template(&template).expect("a valid template"));
+        if !quiet {
+            show_later(&bar);
         }
-        Progress { bar, start: Instant::now(), terminal }
+        announce(command, seconds, quiet);
+        Progress { bar }
     }
 
     /// One tick done.
     pub fn inc(&self) {
-        if self.terminal && self.bar.is_hidden() && self.start.elapsed() >= BAR_DELAY {
-            self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        }
         self.bar.inc(1);
     }
 

@@ -122,7 +122,7 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Spectrum(a) => spectrum::run(a),
-        Command::Predict(a) => predict::run(a),
+        Command::Predict(a) => predict::run(a, verbosity == sweep::Verbosity::Quiet),
         Command::Phase(a) => phase::run(a, verbosity),
         Command::Simulate(a) => simulate::run(a, verbosity),
         Command::Train(a) => train::run(a),

@@ -1,7 +1,7 @@
 //! Requests that cannot fit: each is refused up front (exit code 2, one line on stderr naming
 //! the argument to lower) within a second, with no output file; the memory estimate is within a
 //! factor 2 of the measured peak resident memory on real runs; Ctrl-C leaves no file and exits
-//! with 130.
+//! with 130, and a long run announces itself in one line when stderr is not a terminal.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -262,7 +262,11 @@ fn ctrl_c_leaves_no_output_file_and_exits_130() {
     assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
     let start = Instant::now();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    // Not a terminal: no bar, one line announcing the long run instead.
+    assert!(stderr.starts_with("simulate: about ") && stderr.contains(" of work (estimated); running"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(start.elapsed() < Duration::from_secs(2), "took {:?} to stop", start.elapsed());
     assert!(listing(cwd).is_empty(), "left {:?}", listing(cwd));
 }

@@ -197,11 +197,15 @@ pub fn human_bytes(x: f64) -> String {
         v /= 1000.0;
         i += 1;
     }
-    if i + 1 == units.len() && v >= 1000.0 {
-        format!("{x:.2e} B")
-    } else {
-        format!("{v:.3} {}", units[i]).replace(".000 ", " ")
-    }
+    let digits = match v {
+        v if v >= 1000.0 => return format!("{x:.2e} B"),
+        v if v >= 100.0 => 0,
+        v if v >= 10.0 => 1,
+        _ => 2,
+    };
+    let text = format!("{v:.digits$}");
+    let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text };
+    format!("{text} {}", units[i])
 }
 
 /// `seconds` as seconds, minutes, hours, days or years.
@@ -670,7 +674,9 @@ mod tests {
     #[test]
     fn human_units() {
         assert_eq!(human_bytes(8e15), "8 PB");
-        assert_eq!(human_bytes(1.5e9), "1.500 GB");
+        assert_eq!(human_bytes(1.5e9), "1.5 GB");
+        assert_eq!(human_bytes(370.4e15), "370 PB");
+        assert_eq!(human_bytes(23.317e9), "23.3 GB");
         assert_eq!(human_duration(30.0), "30 s");
         assert_eq!(human_duration(3.0 * 86_400.0), "3 days");
     }

@@ -123,7 +123,7 @@ fn requests_that_cannot_fit_are_refused_at_once_with_one_line() {
         // --max-memory lowers the limit below what a small request needs.
         (
             words("--max-memory 1M spectrum --spectrum power:d=1000000,a=1"),
-            "more than the 1.049 MB available (--max-memory",
+            "more than the 1.05 MB available (--max-memory)",
         ),
     ];
     assert!(cases.len() >= 30, "{} cases", cases.len());

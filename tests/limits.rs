@@ -230,6 +230,8 @@ fn memory_estimates_are_within_a_factor_two_of_the_measured_peak() {
         "simulate --spectrum power:d=10,a=1 --method sgd --lr 0.5 --batch 4 --steps 10000000 --runs 2 --checkpoints 11",
         "simulate --spectrum power:d=10,a=1 --method sgd --lr 0.5 --batch 4 --steps 50 --runs 300000 --checkpoints 51",
         "simulate --problem kaczmarz --system gen --spectrum power:d=56,a=1 --method sgd --lr 0.5 --batch 4 --steps 20 --runs 100",
+        "simulate --problem kaczmarz --system gen:n=20000 --spectrum power:d=30,a=1 --method sgd --lr 0.5 --batch 4 --steps 20 --runs 100",
+        "simulate --problem cd --system gen --spectrum power:d=60,a=1 --method sgd --lr 0.5 --batch 4 --steps 20 --runs 100",
         "train --task teacher_student --method sgd --lr 0.05 --steps 200",
     ];
     let mut report = Vec::new();

@@ -1,11 +1,26 @@
 //! Argument types shared by the subcommands.
 
+use crate::budget::{self, Estimate, Part};
 use anyhow::{Result, bail};
 use theory::{Family, Method, Predictions, Spectrum, Target};
 
 /// `--spectrum SPEC` (see `theory::spec` for the grammar).
 pub fn spectrum(spec: &str) -> Result<Spectrum> {
     Ok(spec.parse()?)
+}
+
+/// `--spectrum SPEC` for `command`, refused (budget::check) unless building it and then
+/// `needs(d)` fit. When the specification names d, everything is checked before the spectrum is
+/// built; for a file, the file's cost is checked before it is read and `needs(d)` after.
+pub fn spectrum_within(command: &str, spec: &str, needs: impl Fn(f64) -> Vec<Part>) -> Result<Spectrum> {
+    let cost = budget::spectrum(spec);
+    let before = Estimate::new(cost.parts).with(cost.d.map(&needs).unwrap_or_default());
+    budget::check(command, &before)?;
+    let spectrum = spectrum(spec)?;
+    if cost.d.is_none() {
+        budget::check(command, &Estimate::new(needs(spectrum.d() as f64)))?;
+    }
+    Ok(spectrum)
 }
 
 /// A batch size: an integer >= 1, or `inf` for the full-batch (deterministic) method.

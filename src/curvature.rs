@@ -61,6 +61,9 @@ pub fn run(a: Args) -> Result<()> {
     if backend == Backend::Wgpu {
         bail!("curvature estimates use finite differences in f64: use --backend flex or ndarray");
     }
+    let (params, rows, _) = crate::train::network(a.task.task);
+    let cost = crate::budget::curvature(params, rows, a.probes as f64, a.lanczos_steps as f64);
+    crate::budget::check("curvature", &crate::budget::Estimate::new(cost))?;
     let saved = a.checkpoint.as_deref().map(load).transpose()?;
     let seed = a.task.task_seed;
     let c = match a.task.task {

@@ -2,6 +2,7 @@
 //! lives in the workspace crates.
 
 mod args;
+mod budget;
 mod curvature;
 mod output;
 mod phase;
@@ -30,6 +31,10 @@ struct Cli {
     /// Worker threads (default: one per core); results do not depend on it.
     #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
+    /// Memory a command may use, e.g. 64G (K, M, G, T, P: powers of 1024) [default: MemAvailable of
+    /// /proc/meminfo]. Commands that would need more are refused before they start.
+    #[arg(long, global = true, value_parser = budget::parse_size)]
+    max_memory: Option<f64>,
 }
 
 #[derive(Subcommand)]
@@ -84,6 +89,9 @@ fn init_logging(verbosity: sweep::Verbosity) {
 }
 
 fn main() -> ExitCode {
+    if let Err(e) = output::handle_interrupts() {
+        return fail(&format!("error: {e:#}"));
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
@@ -104,6 +112,9 @@ fn main() -> ExitCode {
         _ => sweep::Verbosity::Normal,
     };
     init_logging(verbosity);
+    if let Some(bytes) = cli.max_memory {
+        budget::set_max_memory(bytes);
+    }
     if let Some(n) = cli.threads
         && let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(n.into()).build_global()
     {
@@ -111,9 +122,9 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Spectrum(a) => spectrum::run(a),
-        Command::Predict(a) => predict::run(a),
+        Command::Predict(a) => predict::run(a, verbosity == sweep::Verbosity::Quiet),
         Command::Phase(a) => phase::run(a, verbosity),
-        Command::Simulate(a) => simulate::run(a),
+        Command::Simulate(a) => simulate::run(a, verbosity),
         Command::Train(a) => train::run(a, verbosity),
         Command::Curvature(a) => curvature::run(a),
         Command::Verify(a) => verify::run(a, verbosity),

@@ -3,6 +3,7 @@
 //! DIR/phase.json.
 
 use crate::args::{self, ObjectiveArg, TargetArgs};
+use crate::budget;
 use crate::output::{self, cell};
 use crate::sweep::{Store, SweepArgs, Verbosity, progress};
 use anyhow::{Result, bail};
@@ -114,11 +115,24 @@ struct Summary {
 }
 
 pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
-    let spectrum = args::spectrum(&a.spectrum)?;
     let target = a.target.target()?;
     if a.batches.iter().any(|b| b.is_infinite()) {
         bail!("--batches must be finite (B T(B) is the compute)");
     }
+    let points = (a.methods.len() * a.batches.len()) as f64;
+    let needs = |d: f64| {
+        let mut parts = vec![budget::gaussian_theory(d, rayon::current_num_threads()), budget::tuning(d, points)];
+        let curves = match (a.objective, a.asymptotic_only) {
+            (ObjectiveArg::Target, _) => points * budget::TUNING_EVALUATIONS,
+            (ObjectiveArg::Rate, false) => points,
+            (ObjectiveArg::Rate, true) => 0.0,
+        };
+        parts.push(budget::exact_curve_bound(d, target.max_steps as f64, curves));
+        parts
+    };
+    let spectrum = args::spectrum_within("phase", &a.spectrum, needs)?;
+    let seconds = budget::Estimate::new(needs(spectrum.d() as f64)).seconds(rayon::current_num_threads());
+    budget::announce("phase", seconds, verbosity == Verbosity::Quiet);
     let options = PhaseOptions { objective: a.objective.into(), target, exact: !a.asymptotic_only };
     let cells = grid(&a.methods, &a.batches)?;
     let Some(out) = &a.out else {

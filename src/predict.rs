@@ -2,6 +2,7 @@
 //! the closed-form predictions of docs/theory.md §5.
 
 use crate::args::{self, CaseArgs, ObjectiveArg, TargetArgs};
+use crate::budget::{self, Estimate};
 use crate::output::{self, cell};
 use anyhow::{Result, bail};
 use serde::Serialize;
@@ -50,9 +51,21 @@ struct Report {
     predicted: Predictions,
 }
 
-pub fn run(a: Args) -> Result<()> {
-    let spectrum = args::spectrum(&a.spectrum)?;
+pub fn run(a: Args, quiet: bool) -> Result<()> {
     let target = a.target.target()?;
+    let needs = |d: f64| {
+        // Tuning for T(eps) runs the exact curve at each of its evaluations.
+        let curves = if a.tune && a.objective == ObjectiveArg::Target { budget::TUNING_EVALUATIONS } else { 1.0 };
+        let mut parts =
+            vec![budget::gaussian_theory(d, 1), budget::exact_curve_bound(d, target.max_steps as f64, curves)];
+        if a.tune {
+            parts.push(budget::tuning(d, 1.0));
+        }
+        parts
+    };
+    let spectrum = args::spectrum_within("predict", &a.spectrum, needs)?;
+    let seconds = Estimate::new(needs(spectrum.d() as f64)).seconds(1);
+    budget::announce("predict", seconds, quiet);
     let predicted = Predictions::new(&spectrum, a.case.batch);
     let (method, evaluations) = if let Some(name) = &a.rule {
         if a.case.method.any_given() {

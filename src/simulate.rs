@@ -2,10 +2,12 @@
 //! Kaczmarz, coordinate descent), beside the exact theory curve and rate.
 
 use crate::args::{self, CaseArgs};
+use crate::budget::{self, Estimate, Part, Progress, SystemBuild};
 use crate::output;
+use crate::sweep::Verbosity;
 use anyhow::{Result, bail};
 use serde::Serialize;
-use sim::{EnsembleConfig, FiniteSumProblem, GaussianRegression, Problem, Sampler, ensemble};
+use sim::{EnsembleConfig, FiniteSumProblem, GaussianRegression, Problem, Sampler, ensemble_with_progress};
 use theory::finite_sum::{Sampling, isotropic_start};
 use theory::system::{SystemKind, SystemSource};
 use theory::{Family, GaussianDynamics, Method, Moments, Predictions, rate};
@@ -79,13 +81,43 @@ struct Setup {
     sampling: Option<Sampling>,
 }
 
+/// The Monte-Carlo ensemble of `a` in dimension d, each step costing `step_work` core-ns.
+fn ensemble_cost(a: &Args, d: f64, step_work: f64, step_lower: &'static str) -> budget::Ensemble {
+    budget::Ensemble {
+        d,
+        runs: a.runs as f64,
+        steps: a.steps as f64,
+        checkpoints: (a.checkpoints as f64).min(a.steps as f64 + 1.0),
+        threads: rayon::current_num_threads(),
+        step_work,
+        step_lower,
+    }
+}
+
 impl Setup {
+    /// What the Gaussian problem of `a` costs in dimension d: the spectrum's copies in the
+    /// sampler (bytes = 16 d), the exact theory and its curve (work = 3 d steps), the ensemble.
+    fn gaussian_cost(a: &Args, d: f64) -> Vec<Part> {
+        let (steps, batch) = (a.steps as f64, a.case.batch);
+        let explicit = a.sampler == Some(Sampler::Explicit);
+        let lower = if explicit { "--steps, --runs or --batch" } else { "--steps or --runs" };
+        let step = budget::Ensemble::gaussian_step(d, batch, explicit);
+        let mut parts = vec![
+            Part::memory("the sampler's eigenvalues and square roots (16 B x d)", "d in --spectrum", 16.0 * d),
+            budget::gaussian_theory(d, 1),
+            budget::curve(steps),
+            Part::work("the exact loss curve (3 ns x d x steps)", "--steps", 3.0 * d * steps),
+        ];
+        parts.extend(ensemble_cost(a, d, step, lower).parts());
+        parts
+    }
+
     fn gaussian(a: &Args, batch: usize) -> Result<Setup> {
         if a.system.is_some() || a.sampling.is_some() {
             bail!("--system and --sampling apply to --problem kaczmarz|cd, not gaussian");
         }
         let Some(spec) = &a.spectrum else { bail!("--problem gaussian needs --spectrum") };
-        let spectrum = args::spectrum(spec)?;
+        let spectrum = args::spectrum_within("simulate", spec, |d| Setup::gaussian_cost(a, d))?;
         let method = a.case.method.build(&Predictions::new(&spectrum, batch as f64))?;
         let sampler = a.sampler.unwrap_or(Sampler::ChiSquare);
         Ok(Setup {
@@ -100,13 +132,41 @@ impl Setup {
         })
     }
 
+    /// What a finite sum of n atoms in dimension d costs with the arguments of `a`: the sum and
+    /// its exact theory (`budget::finite_sum`), the curve, the ensemble.
+    fn finite_sum_cost(a: &Args, d: f64, n: f64, build: SystemBuild, cd: bool) -> Estimate {
+        let lower = if cd { "d in --spectrum or the system" } else { "d in --spectrum or the system's rows (n=)" };
+        let steps = a.steps as f64;
+        let step = budget::Ensemble::finite_sum_step(d, a.case.batch);
+        Estimate::new(budget::finite_sum(d, n, build, cd, lower))
+            .with([budget::curve(steps), budget::finite_sum_curve(d, n, steps)])
+            .with(ensemble_cost(a, d, step, "--steps, --runs or --batch").parts())
+    }
+
     fn finite_sum(a: &Args, kind: SystemKind, batch: usize) -> Result<Setup> {
         if a.sampler.is_some() {
             bail!("--sampler applies to --problem gaussian; finite sums take --sampling with|without");
         }
         let Some(system) = &a.system else { bail!("--problem kaczmarz|cd needs --system FILE|gen[:n=N][,seed=S]") };
         let source: SystemSource = system.parse()?;
-        let spectrum = a.spectrum.as_deref().map(args::spectrum).transpose()?;
+        let cd = kind == SystemKind::CoordinateDescent;
+        let spectrum = match &source {
+            SystemSource::File(path) => {
+                // d x d for coordinate descent; for Kaczmarz, at most one row per two bytes.
+                if let Some((bytes, d)) = budget::csv_shape(path) {
+                    let n = if cd { d } else { (bytes / (2.0 * d)).max(1.0) };
+                    budget::check("simulate", &Setup::finite_sum_cost(a, d, n, SystemBuild::File { bytes }, cd))?;
+                }
+                a.spectrum.as_deref().map(args::spectrum).transpose()?
+            }
+            SystemSource::Generated { rows, .. } => match &a.spectrum {
+                Some(spec) => Some(args::spectrum_within("simulate", spec, |d| {
+                    let n = if cd { d } else { rows.map_or(4.0 * d, |n| n as f64) };
+                    Setup::finite_sum_cost(a, d, n, SystemBuild::Generated, cd).parts
+                })?),
+                None => None,
+            },
+        };
         let sum = source.finite_sum(kind, spectrum.as_ref())?;
         let sampling = match a.sampling.unwrap_or(SamplingArg::With) {
             SamplingArg::With => Sampling::WithReplacement,
@@ -169,7 +229,7 @@ struct Summary {
     checkpoints: Vec<Row>,
 }
 
-pub fn run(a: Args) -> Result<()> {
+pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
     if a.case.batch.is_infinite() {
         bail!("simulate needs a finite --batch");
     }
@@ -180,6 +240,14 @@ pub fn run(a: Args) -> Result<()> {
         bail!("--target must be in (0, 1), got {}", a.eps);
     }
     let batch = a.case.batch as usize;
+    // Checked here as a whole when the arguments give d, so that the announcement of a long
+    // run comes after the check; the setup checks again what only files reveal.
+    let estimate = estimate(&a);
+    if let Some(e) = &estimate {
+        budget::check("simulate", e)?;
+    }
+    let seconds = estimate.map_or(0.0, |e| e.seconds(rayon::current_num_threads()));
+    let progress = Progress::new("simulate", a.runs as u64, seconds, verbosity == Verbosity::Quiet);
     let setup = match a.problem {
         ProblemArg::Gaussian => Setup::gaussian(&a, batch)?,
         ProblemArg::Kaczmarz => Setup::finite_sum(&a, SystemKind::Kaczmarz, batch)?,
@@ -192,7 +260,8 @@ pub fn run(a: Args) -> Result<()> {
         seed: a.seed,
         eps: a.eps,
     };
-    let e = ensemble(setup.problem.as_ref(), &setup.method, &config);
+    let e = ensemble_with_progress(setup.problem.as_ref(), &setup.method, &config, &|| progress.inc());
+    progress.finish();
     let theory_at = |step: usize| setup.curve.get(step).copied().filter(|x| x.is_finite()).unwrap_or(f64::INFINITY);
     let n = e.checkpoints.len();
     let window = [n / 2, n - 1];
@@ -264,4 +333,23 @@ pub fn run(a: Args) -> Result<()> {
         _ => println!("rate: too few surviving runs to fit; theory {:.6}", summary.theory_rate),
     }
     Ok(())
+}
+
+/// The whole estimate of `a` when its arguments give d (a spectrum specification that names it,
+/// with a generated system for a finite sum); None when d is only known once a file is read.
+fn estimate(a: &Args) -> Option<Estimate> {
+    let cost = budget::spectrum(a.spectrum.as_deref()?);
+    let d = cost.d?;
+    let problem = match a.problem {
+        ProblemArg::Gaussian => Estimate::new(Setup::gaussian_cost(a, d)),
+        _ => {
+            let cd = a.problem == ProblemArg::Cd;
+            let Ok(SystemSource::Generated { rows, .. }) = a.system.as_deref()?.parse::<SystemSource>() else {
+                return None;
+            };
+            let n = if cd { d } else { rows.map_or(4.0 * d, |n| n as f64) };
+            Setup::finite_sum_cost(a, d, n, SystemBuild::Generated, cd)
+        }
+    };
+    Some(Estimate::new(cost.parts).with(problem.parts))
 }

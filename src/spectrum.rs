@@ -14,7 +14,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let s = args::spectrum(&a.spectrum)?.summary();
+    let s = args::spectrum_within("spectrum", &a.spectrum, |_| Vec::new())?.summary();
     if a.json {
         return output::print_json(&s);
     }

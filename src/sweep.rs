@@ -386,11 +386,14 @@ pub fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// One bar per sweep on stderr: ticks done / total, cells in the message, ETA; hidden under
-/// --quiet and --verbose (whose log lines are the progress) and when stderr is not a terminal.
+/// One bar per sweep on stderr: ticks done / total, cells in the message, ETA; shown only
+/// after 2 s (`budget::show_later`), hidden under --quiet and --verbose (whose log lines are the
+/// progress) and when stderr is not a terminal.
 pub fn progress(len: u64, verbosity: Verbosity, command: &str, shard: Option<Shard>) -> ProgressBar {
     let bar = ProgressBar::new(len);
-    if verbosity != Verbosity::Normal {
+    if verbosity == Verbosity::Normal {
+        crate::budget::show_later(&bar);
+    } else {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     let name = shard.map_or(command.to_string(), |s| format!("{command} {s}"));

@@ -7,6 +7,7 @@
 //! (`nn::train::run_batched`). A replica's record is the same whatever the batches.
 
 use crate::args::{self, MethodArgs};
+use crate::budget::{self, Estimate};
 use crate::output;
 use crate::sweep::{Verbosity, progress};
 use anyhow::{Result, bail};
@@ -121,6 +122,7 @@ pub struct Args {
 pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
     let backend: Backend = a.backend.parse()?;
     let precision: Precision = a.precision.parse()?;
+    budget::check("train", &estimate(&a, precision))?;
     let configs = configs(&a)?;
     if a.init_scale.is_some() && a.task.task != TaskArg::MatrixSensing {
         bail!("--init-scale applies to matrix_sensing only");
@@ -230,9 +232,20 @@ fn rows(records: &[Record]) -> Vec<Row> {
         .collect()
 }
 
-/// A list of seeds: integers and ranges a..b (b excluded) or a..=b, comma-separated.
+/// A list of seeds: integers and ranges a..b (b excluded) or a..=b, comma-separated; kept as
+/// ranges, so that a list too long to run is refused by its count before it is expanded.
 #[derive(Clone, Debug)]
-struct Seeds(Vec<u64>);
+struct Seeds(Vec<std::ops::Range<u64>>);
+
+impl Seeds {
+    fn count(&self) -> f64 {
+        self.0.iter().map(|r| (r.end - r.start) as f64).sum()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+        self.0.iter().flat_map(|r| r.clone())
+    }
+}
 
 fn seeds(s: &str) -> std::result::Result<Seeds, String> {
     let int = |x: &str| x.trim().parse::<u64>().map_err(|_| format!("'{x}' is not a seed (an integer >= 0)"));
@@ -249,7 +262,7 @@ fn seeds(s: &str) -> std::result::Result<Seeds, String> {
         if lo >= hi {
             return Err(format!("seed range '{part}' is empty (a..b includes a, excludes b)"));
         }
-        out.extend(lo..hi);
+        out.push(lo..hi);
     }
     Ok(Seeds(out))
 }
@@ -284,11 +297,11 @@ fn configs(a: &Args) -> Result<Vec<Config>> {
     };
     let momenta: Vec<Option<f64>> =
         if a.momentum.is_empty() { vec![None] } else { a.momentum.iter().copied().map(Some).collect() };
-    let mut configs = Vec::with_capacity(a.lr.len() * momenta.len() * a.seeds.0.len());
+    let mut configs = Vec::with_capacity(replicas(a) as usize);
     for &lr in &a.lr {
         for &momentum in &momenta {
             let schedule = schedule(a, lr, momentum)?;
-            configs.extend(a.seeds.0.iter().map(|&seed| Config {
+            configs.extend(a.seeds.iter().map(|seed| Config {
                 seed,
                 interpolation: Interpolation::gd(a.interpolation_lr, a.interpolation_loss, a.interpolation_steps),
                 schedule,
@@ -324,6 +337,52 @@ fn schedule(a: &Args, lr: f64, momentum: Option<f64>) -> Result<Schedule> {
         gamma: None,
     };
     Ok(Schedule::new(method.build_explicit()?, rule, Momentum::Fixed)?)
+}
+
+/// The network of a task (its default sizes): parameters, train rows and layer widths.
+pub fn network(task: TaskArg) -> (f64, f64, Vec<usize>) {
+    let mlp = |widths: &[usize]| widths.windows(2).map(|w| ((w[0] + 1) * w[1]) as f64).sum::<f64>();
+    match task {
+        TaskArg::MatrixSensing => {
+            let c = MatrixSensingConfig::default();
+            ((c.d * c.model_rank) as f64, c.measurements as f64, vec![c.d * c.d, c.d * c.model_rank, 1])
+        }
+        TaskArg::TeacherStudent => {
+            let c = TeacherStudentConfig::default();
+            let widths = vec![c.inputs, c.student_hidden, 1];
+            (mlp(&widths), c.train as f64, widths)
+        }
+        TaskArg::Diabetes => {
+            let c = DiabetesConfig::default();
+            let widths = vec![nn::tasks::diabetes::FEATURES, c.hidden, 1];
+            let rows = (nn::tasks::diabetes::raw().2 as f64 * (1.0 - c.test_fraction)).ceil();
+            (mlp(&widths), c.max_train.map_or(rows, |m| rows.min(m as f64)), widths)
+        }
+    }
+}
+
+/// What the run of `a` costs: one replica of the task's network, its steps (phase 1's cap as a
+/// bound) and its recorded checkpoints (`budget`).
+/// The number of runs the lists ask for: learning rates x momenta x seeds.
+fn replicas(a: &Args) -> f64 {
+    a.lr.len().max(1) as f64 * a.momentum.len().max(1) as f64 * a.seeds.count()
+}
+
+fn estimate(a: &Args, precision: Precision) -> Estimate {
+    let (params, rows, widths) = network(a.task.task);
+    let r = replicas(a);
+    let batch = a.batch.map_or(rows, |b| (b as f64).min(rows));
+    let float = if precision == Precision::F32 { 4.0 } else { 8.0 };
+    let steps = a.steps as f64;
+    let mut interpolation =
+        budget::network_steps(r, params, rows, a.interpolation_steps as f64, "--interpolation-steps");
+    interpolation.bound = true;
+    Estimate::new(vec![
+        budget::network_replica_batch(r, params, rows.max(batch), &widths, float),
+        budget::network_series(r, steps, a.record_every.unwrap_or((a.steps / 20).max(1)) as f64),
+        budget::network_steps(r, params, batch, steps, "--steps"),
+        interpolation,
+    ])
 }
 
 /// `C,g` of 1 - beta = C lr^g.

@@ -3,6 +3,7 @@
 //! table and writes DIR/report.md, DIR/report.json and each claim's figures
 //! (DIR/<claim>-*.png and .svg).
 
+use crate::budget::{self, Estimate};
 use crate::output;
 use crate::sweep::{Store, SweepArgs, Verbosity};
 use anyhow::Result;
@@ -10,7 +11,7 @@ use compare::scaling::Training;
 use compare::{ClaimSpec, Measurement, Profile, registry};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -49,6 +50,7 @@ struct Config {
 pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
     let profile: Profile = a.profile.parse()?;
     let training = Training { backend: a.backend.parse()?, precision: a.precision.parse()? };
+    check_claim_files(&a.experiments, profile)?;
     let claims = compare::select(registry::load(&a.experiments)?, &a.only)?;
     let units = compare::plan(&claims, profile)?;
     let weights = units.iter().map(|u| u.work(&claims, profile)).collect::<compare::Result<Vec<_>>>()?;
@@ -59,6 +61,49 @@ pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
     let compute =
         |p: usize, tick: &(dyn Fn() + Sync)| Ok(compare::measure(&units[p], &claims, profile, training, tick)?);
     store.run(a.sweep, &weights, verbosity, compute, merge)
+}
+
+/// Refuses claim spectra that do not fit, before any is built (loading the claims builds every
+/// spectrum of every profile to validate it): each spectrum listed in a claim file of `dir`,
+/// with its tuned sweep (the exact theory on every thread, the tuning of each batch) and, for a
+/// Kaczmarz claim, its generated rows_per_dim·d x d system and exact second moment (`budget`).
+/// Files that do not parse are left to the loader, which reports them.
+fn check_claim_files(dir: &Path, profile: Profile) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    let points = (profile.batches().len() * 4) as f64;
+    for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let Some(claim) = std::fs::read_to_string(&path).ok().and_then(|t| t.parse::<toml::Table>().ok()) else {
+            continue;
+        };
+        let id = claim.get("id").and_then(|v| v.as_str()).map(String::from);
+        let id = id.unwrap_or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
+        let kaczmarz = claim.get("kind").and_then(|v| v.as_str()) == Some("kaczmarz_batch_laws");
+        let rows_per_dim = claim
+            .get("protocol")
+            .and_then(|p| p.get("rows_per_dim"))
+            .and_then(|v| v.as_integer())
+            .map_or(4.0, |n| n as f64);
+        let spectra = claim.get("spectra").and_then(|s| s.as_table());
+        let specs = spectra.into_iter().flat_map(|t| t.values()).filter_map(|v| v.as_array()).flatten();
+        for spec in specs.filter_map(|v| v.as_str()) {
+            let cost = budget::spectrum(spec);
+            let mut estimate = Estimate::new(cost.parts);
+            if let Some(d) = cost.d {
+                let threads = rayon::current_num_threads();
+                estimate = estimate.with([budget::gaussian_theory(d, threads), budget::tuning(d, points)]);
+                if kaczmarz {
+                    let system = budget::SystemBuild::Generated;
+                    estimate =
+                        estimate.with(budget::finite_sum(d, rows_per_dim * d, system, false, "d in the spectrum"));
+                }
+            }
+            budget::check(&format!("verify (claim {id}, spectrum {spec})"), &estimate)?;
+        }
+    }
+    Ok(())
 }
 
 /// The seeds of the sweep: the Monte-Carlo T(B) points' and every `*seed` of the claims'

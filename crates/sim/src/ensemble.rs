@@ -80,12 +80,24 @@ fn run_seed(seed: u64, r: u64) -> u64 {
 
 /// Runs `config.runs` independent trajectories of `method` on `problem`.
 pub fn ensemble(problem: &dyn Problem, method: &Method, config: &EnsembleConfig) -> Ensemble {
+    ensemble_with_progress(problem, method, config, &|| {})
+}
+
+/// [`ensemble`], calling `run_done` as each run ends (from the worker threads).
+pub fn ensemble_with_progress(
+    problem: &dyn Problem,
+    method: &Method,
+    config: &EnsembleConfig,
+    run_done: &(dyn Fn() + Sync),
+) -> Ensemble {
     let trajectories: Vec<Trajectory> = (0..config.runs)
         .into_par_iter()
         .map(|r| {
             let mut rng = Rng::seed_from_u64(run_seed(config.seed, r as u64));
             let e0 = problem.initial_error(&mut rng);
-            run(problem, method, e0, config.steps, &config.checkpoints, config.eps, &mut rng)
+            let t = run(problem, method, e0, config.steps, &config.checkpoints, config.eps, &mut rng);
+            run_done();
+            t
         })
         .collect();
     let checkpoints = config

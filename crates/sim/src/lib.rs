@@ -13,7 +13,7 @@ pub mod reduce;
 pub mod run;
 pub mod sampler;
 
-pub use ensemble::{Checkpoint, Deviation, Ensemble, EnsembleConfig, RateFit, ensemble};
+pub use ensemble::{Checkpoint, Deviation, Ensemble, EnsembleConfig, RateFit, ensemble, ensemble_with_progress};
 pub use problem::{FiniteSumProblem, GaussianRegression, Problem};
 pub use sampler::Sampler;
 

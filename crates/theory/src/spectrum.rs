@@ -66,7 +66,7 @@ impl Spectrum {
             return Err(invalid!("power-law exponent a must be finite and >= 0, got {a}"));
         }
         require_positive("scale s", scale)?;
-        Spectrum::new((1..=d).map(|i| scale * (i as f64).powf(-a)).collect())
+        Spectrum::new(eigenvalues(d, |i| scale * ((i + 1) as f64).powf(-a))?)
     }
 
     /// d eigenvalues evenly spaced on [lo, hi] (both ends included; d = 1 gives hi).
@@ -74,7 +74,7 @@ impl Spectrum {
         require_dimension(d)?;
         require_range(lo, hi)?;
         let step = if d > 1 { (hi - lo) / (d - 1) as f64 } else { 0.0 };
-        Spectrum::new((0..d).map(|i| hi - step * i as f64).collect())
+        Spectrum::new(eigenvalues(d, |i| hi - step * i as f64)?)
     }
 
     /// Two clusters: `high` eigenvalues equal to `hi`, the other d - high equal to `lo`.
@@ -84,7 +84,7 @@ impl Spectrum {
         if high == 0 || high > d {
             return Err(invalid!("two-cluster: the high cluster needs 1..=d eigenvalues, got {high} (d = {d})"));
         }
-        Spectrum::new((0..d).map(|i| if i < high { hi } else { lo }).collect())
+        Spectrum::new(eigenvalues(d, |i| if i < high { hi } else { lo })?)
     }
 
     /// Marchenko–Pastur sample: eigenvalues of X^T X / n for X an n x d matrix of independent
@@ -188,6 +188,17 @@ impl Spectrum {
             dropped_zeros: self.dropped_zeros,
         }
     }
+}
+
+/// The d values `value(i)`, i = 0..d, allocated fallibly: a d whose 8 d bytes cannot be
+/// allocated is an error, not an abort.
+fn eigenvalues(d: usize, value: impl Fn(usize) -> f64) -> Result<Vec<f64>> {
+    let mut values = Vec::new();
+    values
+        .try_reserve_exact(d)
+        .map_err(|_| invalid!("cannot allocate {d} eigenvalues ({} bytes): lower d", d as f64 * 8.0))?;
+    values.extend((0..d).map(value));
+    Ok(values)
 }
 
 fn require_dimension(d: usize) -> Result<()> {

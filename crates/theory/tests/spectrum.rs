@@ -124,3 +124,14 @@ fn bad_specifications_are_clear_errors() {
     assert!(Spectrum::new(vec![0.0, 0.0]).unwrap_err().to_string().contains("no positive eigenvalue"));
     assert!(Spectrum::new(vec![]).unwrap_err().to_string().contains("empty"));
 }
+
+#[test]
+fn a_dimension_that_cannot_be_allocated_is_an_error_not_an_abort() {
+    let d = usize::MAX / 2;
+    for result in
+        [Spectrum::power_law(d, 1.0, 1.0), Spectrum::uniform(d, 0.1, 1.0), Spectrum::two_cluster(d, 1, 0.1, 1.0)]
+    {
+        let message = result.unwrap_err().to_string();
+        assert!(message.contains("cannot allocate") && message.contains("lower d"), "{message}");
+    }
+}

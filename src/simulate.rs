@@ -89,7 +89,7 @@ impl Setup {
         let method = a.case.method.build(&Predictions::new(&spectrum, batch as f64))?;
         let sampler = a.sampler.unwrap_or(Sampler::ChiSquare);
         Ok(Setup {
-            problem: Box::new(GaussianRegression::new(&spectrum, batch, sampler)),
+            problem: Box::new(GaussianRegression::new(&spectrum, batch, sampler)?),
             curve: GaussianDynamics::new(&spectrum, &method, batch as f64)
                 .loss_curve(Moments::isotropic(spectrum.d()), a.steps),
             theory_rate: rate(&spectrum, &method, batch as f64).rho,

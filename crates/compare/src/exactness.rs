@@ -82,7 +82,7 @@ pub fn evaluate(spec: &ClaimSpec, spectrum: &str, budget: Budget) -> Result<Clai
     };
     for m in methods(Predictions::new(&s, batch as f64).eta_b) {
         let exact = GaussianDynamics::new(&s, &m, batch as f64).loss_curve(Moments::isotropic(d), budget.steps);
-        let problem = GaussianRegression::new(&s, batch, Sampler::ChiSquare);
+        let problem = GaussianRegression::new(&s, batch, Sampler::ChiSquare)?;
         check("gaussian", &problem, m, exact, rate(&s, &m, batch as f64).rho);
     }
     for (name, sum) in [("kaczmarz", &kaczmarz), ("coordinate_descent", &cd)] {

@@ -29,7 +29,8 @@ pub struct SimulatedT {
     pub diverged_runs: usize,
 }
 
-/// Simulates `runs` runs of a tuned sweep point (`exact` = its exact T) on `spectrum`.
+/// Simulates `runs` runs of a tuned sweep point (`exact` = its exact T) on `spectrum`; an error
+/// when the point's batch cannot be simulated (batch 0).
 pub fn simulated_t(
     spectrum: &Spectrum,
     family: Family,
@@ -37,18 +38,18 @@ pub fn simulated_t(
     exact: f64,
     runs: usize,
     seed: u64,
-) -> SimulatedT {
+) -> theory::Result<SimulatedT> {
     let (method, batch, eps) = (&point.method, point.batch as usize, Target::default().eps);
     let (lo, hi) = ((0.5 * exact).floor() as usize, (1.5 * exact).ceil() as usize);
     let mut checkpoints: Vec<usize> =
         (0..CHECKPOINTS).map(|k| lo + (k * (hi - lo) + CHECKPOINTS / 2) / (CHECKPOINTS - 1)).collect();
     checkpoints.dedup();
     let config = EnsembleConfig { runs, steps: hi, checkpoints, seed, eps };
-    let problem = GaussianRegression::new(spectrum, batch, Sampler::ChiSquare);
+    let problem = GaussianRegression::new(spectrum, batch, Sampler::ChiSquare)?;
     let e = ensemble(&problem, method, &config);
     let target = eps * spectrum.trace() / (2.0 * spectrum.d() as f64);
     let at = |shift: f64| crossing(&e.checkpoints, target, |c| c.mean + shift * c.se);
-    SimulatedT {
+    Ok(SimulatedT {
         family,
         batch: batch as f64,
         runs,
@@ -56,7 +57,7 @@ pub fn simulated_t(
         iterations: at(0.0),
         interval: [at(-2.0), at(2.0)],
         diverged_runs: e.diverged_runs,
-    }
+    })
 }
 
 /// The first step at which `value` falls to `target`, log-linearly interpolated between

@@ -146,7 +146,7 @@ impl Sweep {
                     point.iterations.filter(|t| plan.runs as f64 * t * self.summary.d as f64 <= plan.budget);
                 if let Some(exact) = affordable {
                     let seed = plan.seed + self.simulated.len() as u64;
-                    self.simulated.push(simulated_t(&spectrum, family, &point, exact, plan.runs, seed));
+                    self.simulated.push(simulated_t(&spectrum, family, &point, exact, plan.runs, seed)?);
                 }
                 cell_done();
             }

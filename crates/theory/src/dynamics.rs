@@ -60,7 +60,8 @@ pub enum Hitting {
     Reached(usize),
     /// Still above the target after the step budget; `excess` = E[loss_T] / (eps E[loss_0]) > 1.
     NotReached { excess: f64 },
-    /// E[loss] became non-finite or exceeded 1e100 E[loss_0] at this step.
+    /// E\[loss\] diverged at this step ([`crate::diverged`]: non-finite or above
+    /// [`crate::BLOW_UP`] E\[loss_0\]).
     Diverged(usize),
 }
 
@@ -163,7 +164,7 @@ impl GaussianDynamics {
             self.step(&mut s);
             let loss = self.loss(&s);
             curve.push(loss);
-            if is_divergent(loss, loss0) {
+            if crate::diverged(loss, loss0) {
                 break;
             }
         }
@@ -193,13 +194,9 @@ pub(crate) fn hitting(loss0: f64, eps: f64, max_steps: usize, mut next: impl FnM
         if loss <= target {
             return Hitting::Reached(t);
         }
-        if is_divergent(loss, loss0) {
+        if crate::diverged(loss, loss0) {
             return Hitting::Diverged(t);
         }
     }
     Hitting::NotReached { excess: loss / target }
-}
-
-fn is_divergent(loss: f64, loss0: f64) -> bool {
-    !loss.is_finite() || loss > 1e100 * loss0
 }

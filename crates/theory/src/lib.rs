@@ -7,6 +7,7 @@
 pub mod arnoldi;
 pub mod assess;
 pub mod dense;
+pub mod divergence;
 pub mod dynamics;
 pub mod error;
 pub mod finite_sum;
@@ -23,6 +24,7 @@ pub mod system;
 pub mod tune;
 
 pub use assess::Assessment;
+pub use divergence::{BLOW_UP, diverged};
 pub use dynamics::{GaussianDynamics, Hitting, Moments};
 pub use error::{Error, Result};
 pub use method::{Family, Method, Template};

@@ -87,7 +87,7 @@ pub fn evaluate(spec: &ClaimSpec, spectrum: &str, budget: Budget) -> Result<Clai
     }
     for (name, sum) in [("kaczmarz", &kaczmarz), ("coordinate_descent", &cd)] {
         let sampling = Sampling::WithReplacement;
-        let eta = sum.spectrum()?.lambda_max() / Spectrum::from_symmetric_psd(sum.gram(batch, sampling))?.lambda_max();
+        let eta = sum.step(batch, sampling)?;
         for m in methods(eta) {
             let exact = sum.loss_curve(&m, batch, sampling, &isotropic_start(d), budget.steps)?;
             let problem = FiniteSumProblem::new(sum.clone(), batch, sampling)?;

@@ -70,7 +70,7 @@ enum SamplingArg {
 struct Setup {
     problem: Box<dyn Problem>,
     method: Method,
-    /// E[loss_t], t = 0..=steps, or shorter where the theory diverged to infinity.
+    /// E\[loss_t\], t = 0..=steps, or shorter where the theory diverged to infinity.
     curve: Vec<f64>,
     theory_rate: f64,
     /// Number of atoms of a finite sum.

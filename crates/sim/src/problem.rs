@@ -1,5 +1,5 @@
 //! Quadratic problems in the interpolation regime: every stochastic gradient is
-//! g = H_hat (w - w*) with E[H_hat] = H (docs/theory.md §2). Engines work in error coordinates e = w - w*.
+//! g = H_hat (w - w*) with E\[H_hat\] = H (docs/theory.md §2). Engines work in error coordinates e = w - w*.
 
 use crate::Rng;
 use crate::sampler::{GaussianBatch, Sampler};

@@ -145,7 +145,7 @@ fn print_table(c: &Curvature) {
         }
         None => println!(
             "B_sgd         {:.4}  (B_hb: no mu_eff, the linearised model does not reach the target)",
-            c.trace.estimate / c.power.value
+            theory::predict::critical_batch_sgd(c.trace.estimate, c.power.value)
         ),
     }
 }

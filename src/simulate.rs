@@ -72,7 +72,7 @@ enum SamplingArg {
 struct Setup {
     problem: Box<dyn Problem>,
     method: Method,
-    /// E[loss_t], t = 0..=steps, or shorter where the theory diverged to infinity.
+    /// E\[loss_t\], t = 0..=steps, or shorter where the theory diverged to infinity.
     curve: Vec<f64>,
     theory_rate: f64,
     /// Number of atoms of a finite sum.
@@ -121,7 +121,7 @@ impl Setup {
         let method = a.case.method.build(&Predictions::new(&spectrum, batch as f64))?;
         let sampler = a.sampler.unwrap_or(Sampler::ChiSquare);
         Ok(Setup {
-            problem: Box::new(GaussianRegression::new(&spectrum, batch, sampler)),
+            problem: Box::new(GaussianRegression::new(&spectrum, batch, sampler)?),
             curve: GaussianDynamics::new(&spectrum, &method, batch as f64)
                 .loss_curve(Moments::isotropic(spectrum.d()), a.steps),
             theory_rate: rate(&spectrum, &method, batch as f64).rho,

@@ -1,7 +1,7 @@
 //! `momlab verify`: runs the claims of experiments/*.toml as a sweep (one cell per Gaussian
 //! spectrum, Kaczmarz system and self-measuring claim; see `sweep`), then prints the verdict
 //! table and writes DIR/report.md, DIR/report.json and each claim's figures
-//! (DIR/<claim>-*.png and .svg).
+//! (`DIR/<claim>-*.png` and `.svg`).
 
 use crate::budget::{self, Estimate};
 use crate::output;

@@ -82,12 +82,12 @@ pub fn evaluate(spec: &ClaimSpec, spectrum: &str, budget: Budget) -> Result<Clai
     };
     for m in methods(Predictions::new(&s, batch as f64).eta_b) {
         let exact = GaussianDynamics::new(&s, &m, batch as f64).loss_curve(Moments::isotropic(d), budget.steps);
-        let problem = GaussianRegression::new(&s, batch, Sampler::ChiSquare);
+        let problem = GaussianRegression::new(&s, batch, Sampler::ChiSquare)?;
         check("gaussian", &problem, m, exact, rate(&s, &m, batch as f64).rho);
     }
     for (name, sum) in [("kaczmarz", &kaczmarz), ("coordinate_descent", &cd)] {
         let sampling = Sampling::WithReplacement;
-        let eta = sum.spectrum()?.lambda_max() / Spectrum::from_symmetric_psd(sum.gram(batch, sampling))?.lambda_max();
+        let eta = sum.step(batch, sampling)?;
         for m in methods(eta) {
             let exact = sum.loss_curve(&m, batch, sampling, &isotropic_start(d), budget.steps)?;
             let problem = FiniteSumProblem::new(sum.clone(), batch, sampling)?;

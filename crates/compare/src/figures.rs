@@ -18,17 +18,18 @@ use crate::claims::{ClaimResult, c2_critical_batch, c3_parallelization, c4_hb_wi
 use crate::error::Result;
 use crate::figure::{Axis, Figure, Kind, Mark, Panel, Series, color};
 use crate::registry::ClaimSpec;
-use crate::sweep::{FAMILIES, KACZMARZ_FAMILIES, Sweep};
+use crate::sweep::{FAMILIES, KACZMARZ_FAMILIES, TunedSweep};
 use crate::verdict::ExponentCheck;
 use plotters::chart::SeriesLabelPosition;
 use plotters::style::RGBColor;
 use serde_json::Value;
 use std::path::Path;
+use theory::predict::hb_speedup;
 use theory::rules::RULES;
 use theory::{Family, Predictions};
 
 /// Draws the figures of one claim into `dir`; returns the file names written.
-pub fn draw(spec: &ClaimSpec, result: &ClaimResult, sweeps: &[&Sweep], dir: &Path) -> Result<Vec<String>> {
+pub fn draw(spec: &ClaimSpec, result: &ClaimResult, sweeps: &[&TunedSweep], dir: &Path) -> Result<Vec<String>> {
     let id = spec.id.as_str();
     let figures = match id {
         "C1" => vec![exactness(id, &result.measured)],
@@ -62,12 +63,12 @@ fn family_color(f: Family) -> RGBColor {
 }
 
 /// "power:d=1000,a=1" -> "power d=1000 a=1" (panel titles).
-fn title(sweep: &Sweep) -> String {
-    let problem = if matches!(sweep.problem, crate::sweep::Problem::Gaussian) { "" } else { "Kaczmarz, " };
+fn title(sweep: &TunedSweep) -> String {
+    let problem = if matches!(sweep.problem, crate::sweep::SweepProblem::Gaussian) { "" } else { "Kaczmarz, " };
     format!("{problem}{}  (κ = {:.0})", sweep.spec.replace([':', ','], " "), sweep.kappa())
 }
 
-fn batch_marks(s: &Sweep) -> Vec<Mark> {
+fn batch_marks(s: &TunedSweep) -> Vec<Mark> {
     vec![
         Mark { x: s.summary.b_sgd, label: "tr/L".into(), color: RGBColor(90, 90, 90) },
         Mark { x: s.summary.b_hb, label: "B_hb = √κ tr/L".into(), color: RGBColor(200, 120, 0) },
@@ -75,7 +76,7 @@ fn batch_marks(s: &Sweep) -> Vec<Mark> {
 }
 
 /// T(B) per spectrum, with the Monte-Carlo points of the sweep.
-fn t_of_b(id: &str, sweeps: &[&Sweep], families: &[Family]) -> Figure {
+fn t_of_b(id: &str, sweeps: &[&TunedSweep], families: &[Family]) -> Figure {
     let panels = sweeps
         .iter()
         .map(|s| {
@@ -104,7 +105,7 @@ fn t_of_b(id: &str, sweeps: &[&Sweep], families: &[Family]) -> Figure {
 }
 
 /// T_SGD/T_HB against max(1, min(B/B_sgd, √κ)), all spectra in one panel.
-fn speedup(id: &str, sweeps: &[&Sweep]) -> Figure {
+fn speedup(id: &str, sweeps: &[&TunedSweep]) -> Figure {
     let mut p = Panel::new(
         "HB speedup over SGD (solid: measured, dashed: predicted)",
         Axis::log("B / (tr/L)"),
@@ -114,7 +115,7 @@ fn speedup(id: &str, sweeps: &[&Sweep]) -> Figure {
         let (sgd, hb) = (s.iterations(Family::Sgd), s.iterations(Family::Hb));
         let b_sgd = s.summary.b_sgd;
         let measured = s.batches.iter().zip(sgd.iter().zip(&hb)).map(|(b, (a, h))| (b / b_sgd, a / h)).collect();
-        let predicted = s.batches.iter().map(|b| (b / b_sgd, (b / b_sgd).min(s.kappa().sqrt()).max(1.0))).collect();
+        let predicted = s.batches.iter().map(|&b| (b / b_sgd, hb_speedup(b, b_sgd, s.kappa()))).collect();
         p.series.push(Series::new(title(s), color(k), Kind::Line, measured));
         p.series.push(Series::new("", color(k), Kind::Dashed, predicted).unlabelled());
     }
@@ -156,7 +157,7 @@ fn power_law(
 }
 
 /// B_sat(SGD) against tr/L across the claim's spectra, with C2's fit.
-fn critical_batch(id: &str, sweeps: &[&Sweep], tol: &c2_critical_batch::Tolerance) -> Figure {
+fn critical_batch(id: &str, sweeps: &[&TunedSweep], tol: &c2_critical_batch::Tolerance) -> Figure {
     let points = family_points(sweeps, c2_critical_batch::point);
     let check =
         ExponentCheck::new(&points.iter().map(|q| (q.1, q.2)).collect::<Vec<_>>(), tol.slope, Some(tol.interval));
@@ -165,7 +166,7 @@ fn critical_batch(id: &str, sweeps: &[&Sweep], tol: &c2_critical_batch::Toleranc
 }
 
 /// B_sat(HB)/B_sat(SGD) against √κ across the claim's spectra, with C4's fit.
-fn window(id: &str, sweeps: &[&Sweep], tol: &c4_hb_window::Tolerance) -> Figure {
+fn window(id: &str, sweeps: &[&TunedSweep], tol: &c4_hb_window::Tolerance) -> Figure {
     let points = family_points(sweeps, c4_hb_window::window);
     let check = ExponentCheck::new(&points.iter().map(|q| (q.1, q.2)).collect::<Vec<_>>(), tol.slope, None);
     let title = "momentum window against √κ";
@@ -173,7 +174,7 @@ fn window(id: &str, sweeps: &[&Sweep], tol: &c4_hb_window::Tolerance) -> Figure 
 }
 
 /// (spectrum, x, y) of each sweep whose y was measured.
-fn family_points(sweeps: &[&Sweep], point: fn(&Sweep) -> (f64, Option<f64>)) -> Vec<(String, f64, f64)> {
+fn family_points(sweeps: &[&TunedSweep], point: fn(&TunedSweep) -> (f64, Option<f64>)) -> Vec<(String, f64, f64)> {
     sweeps
         .iter()
         .filter_map(|s| {
@@ -184,7 +185,7 @@ fn family_points(sweeps: &[&Sweep], point: fn(&Sweep) -> (f64, Option<f64>)) -> 
 }
 
 /// T_HB(B) per spectrum with the 1/B guide through T_HB(1) up to the fitted range of C3.
-fn t_hb(id: &str, sweeps: &[&Sweep], tol: &c3_parallelization::Tolerance) -> Figure {
+fn t_hb(id: &str, sweeps: &[&TunedSweep], tol: &c3_parallelization::Tolerance) -> Figure {
     let mut p = Panel::new(
         "heavy ball: T(B) (solid) and 1/B from T(1) (dashed) up to B_hb/4",
         Axis::log("batch size B"),
@@ -206,7 +207,7 @@ fn t_hb(id: &str, sweeps: &[&Sweep], tol: &c3_parallelization::Tolerance) -> Fig
 }
 
 /// CE(B) = 1/(B T(B)) against T(B) per spectrum, one curve per method; SGD points labelled by B.
-fn frontier(id: &str, sweeps: &[&Sweep]) -> Figure {
+fn frontier(id: &str, sweeps: &[&TunedSweep]) -> Figure {
     let panels = sweeps
         .iter()
         .map(|s| {
@@ -232,7 +233,7 @@ fn frontier(id: &str, sweeps: &[&Sweep]) -> Figure {
 /// rules; panels wrap three to a row.
 fn momentum_rule(
     id: &str,
-    sweeps: &[&Sweep],
+    sweeps: &[&TunedSweep],
     tol: &c7_momentum_rule::Tolerance,
     measured: &Value,
 ) -> Result<Vec<Figure>> {

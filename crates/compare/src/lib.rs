@@ -2,6 +2,24 @@
 //! verdict. Claims live in `experiments/<id>.toml` ([`registry`]); the profile ([`profile`])
 //! sets how much is measured; [`sweep`] holds the per-spectrum measurements the claims share;
 //! [`claims`] decides each verdict ([`verdict`]); [`report`] renders the table and report.md.
+//!
+//! A tuned sweep and a verdict on it: T(B) of tuned SGD and heavy ball on one spectrum, and
+//! "heavy ball is no slower than SGD at any batch" decided as a check.
+//!
+//! ```
+//! use compare::Verdict;
+//! use compare::sweep::TunedSweep;
+//! use theory::Family;
+//!
+//! // Every family tuned for the exact T(1e-4) at B = 1, 4, 16 (docs/theory.md §4, §5).
+//! let sweep = TunedSweep::run("power:d=10,a=1", &[1.0, 4.0, 16.0], &|| {})?;
+//! let (sgd, hb) = (sweep.iterations(Family::Sgd), sweep.iterations(Family::Hb));
+//! // Tuned T(B) never increases with B (§9.5).
+//! assert!(sgd.windows(2).all(|t| t[1] <= t[0]));
+//! let verdict = Verdict::all(sgd.iter().zip(&hb).map(|(s, h)| Verdict::at_most(Some(*h), 1.01 * s)));
+//! assert_eq!(verdict, Verdict::Pass);
+//! # Ok::<(), compare::Error>(())
+//! ```
 
 pub mod claims;
 pub mod error;
@@ -25,7 +43,7 @@ pub use report::Report;
 pub use verdict::Verdict;
 
 use serde::{Deserialize, Serialize};
-use sweep::{FAMILIES, KACZMARZ_FAMILIES, Problem, Sweep};
+use sweep::{FAMILIES, KACZMARZ_FAMILIES, SweepProblem, TunedSweep};
 
 /// The claims named in `only` (all when empty), in registry order; unknown ids are an error.
 pub fn select(claims: Vec<ClaimSpec>, only: &[String]) -> Result<Vec<ClaimSpec>> {
@@ -131,7 +149,7 @@ impl Unit {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Measurement {
-    Sweep(Sweep),
+    Sweep(TunedSweep),
     Claim(ClaimResult),
 }
 
@@ -179,12 +197,12 @@ pub fn measure(
     let batches = profile.batches();
     Ok(match unit {
         Unit::Gaussian { spec } => {
-            let mut sweep = Sweep::run(spec, &batches, cell_done)?;
+            let mut sweep = TunedSweep::run(spec, &batches, cell_done)?;
             sweep.simulate(&profile.monte_carlo(), cell_done)?;
             Measurement::Sweep(sweep)
         }
         Unit::Kaczmarz { spec, rows, seed } => {
-            Measurement::Sweep(Sweep::kaczmarz(spec, *rows, *seed, &batches, cell_done)?)
+            Measurement::Sweep(TunedSweep::kaczmarz(spec, *rows, *seed, &batches, cell_done)?)
         }
         Unit::Claim { id } => {
             let c = claim(claims, id)?;
@@ -218,13 +236,14 @@ pub fn judge(
         .iter()
         .map(|c| {
             let kaczmarz = measures(c) == Measures::Kaczmarz;
-            let mine: Vec<&Sweep> = match measures(c) {
+            let mine: Vec<&TunedSweep> = match measures(c) {
                 Measures::Simulation | Measures::Network => Vec::new(),
                 _ => claim_spectra(c, profile)?
                     .iter()
                     .map(|s| {
-                        let matches =
-                            |w: &&Sweep| &w.spec == s && matches!(w.problem, Problem::Kaczmarz { .. }) == kaczmarz;
+                        let matches = |w: &&TunedSweep| {
+                            &w.spec == s && matches!(w.problem, SweepProblem::Kaczmarz { .. }) == kaczmarz
+                        };
                         sweeps.iter().find(matches).ok_or_else(|| missing(c, s))
                     })
                     .collect::<Result<_>>()?,

@@ -1,15 +1,14 @@
 //! T(B) measured by simulation, for the T(B) figures: an ensemble of Gaussian-regression runs
 //! (sim's exact chi-square sampler, docs/theory.md §7) of a tuned method, and the first step at which
-//! the Monte-Carlo mean loss crosses eps E[loss_0] (E[loss_0] = tr(H)/(2d) exactly for the
+//! the Monte-Carlo mean loss crosses eps E\[loss_0\] (E\[loss_0\] = tr(H)/(2d) exactly for the
 //! N(0, I/d) start). The interval is where mean ∓ 2 SE cross the same level: the steps at which
 //! the mean loss is, at about 95 % pointwise confidence, not yet / already below the target.
 //! Checkpoints are dense around the exact T (from 0.5 T to 1.5 T), and crossings are
 //! interpolated log-linearly between checkpoints.
 
-use crate::sweep::Point;
 use serde::{Deserialize, Serialize};
 use sim::{Checkpoint, EnsembleConfig, GaussianRegression, Sampler, ensemble};
-use theory::{Family, Spectrum, Target};
+use theory::{Family, Method, Spectrum, Target};
 
 /// Checkpoints between 0.5 T and 1.5 T.
 const CHECKPOINTS: usize = 81;
@@ -29,26 +28,28 @@ pub struct SimulatedT {
     pub diverged_runs: usize,
 }
 
-/// Simulates `runs` runs of a tuned sweep point (`exact` = its exact T) on `spectrum`.
+/// Simulates `runs` runs of `method` (of `family`) at batch size `batch` on `spectrum`, `exact`
+/// being its exact T; an error when the batch cannot be simulated (batch 0).
 pub fn simulated_t(
     spectrum: &Spectrum,
     family: Family,
-    point: &Point,
+    method: &Method,
+    batch: usize,
     exact: f64,
     runs: usize,
     seed: u64,
-) -> SimulatedT {
-    let (method, batch, eps) = (&point.method, point.batch as usize, Target::default().eps);
+) -> theory::Result<SimulatedT> {
+    let eps = Target::default().eps;
     let (lo, hi) = ((0.5 * exact).floor() as usize, (1.5 * exact).ceil() as usize);
     let mut checkpoints: Vec<usize> =
         (0..CHECKPOINTS).map(|k| lo + (k * (hi - lo) + CHECKPOINTS / 2) / (CHECKPOINTS - 1)).collect();
     checkpoints.dedup();
     let config = EnsembleConfig { runs, steps: hi, checkpoints, seed, eps };
-    let problem = GaussianRegression::new(spectrum, batch, Sampler::ChiSquare);
+    let problem = GaussianRegression::new(spectrum, batch, Sampler::ChiSquare)?;
     let e = ensemble(&problem, method, &config);
-    let target = eps * spectrum.trace() / (2.0 * spectrum.d() as f64);
+    let target = theory::dynamics::isotropic_target(spectrum, eps);
     let at = |shift: f64| crossing(&e.checkpoints, target, |c| c.mean + shift * c.se);
-    SimulatedT {
+    Ok(SimulatedT {
         family,
         batch: batch as f64,
         runs,
@@ -56,7 +57,7 @@ pub fn simulated_t(
         iterations: at(0.0),
         interval: [at(-2.0), at(2.0)],
         diverged_runs: e.diverged_runs,
-    }
+    })
 }
 
 /// The first step at which `value` falls to `target`, log-linearly interpolated between

@@ -1,5 +1,5 @@
 //! Verification profiles: how much is measured. The protocol is the same in every profile —
-//! each (method, B) tuned for T(eps) itself, the exact iterations to E[loss] <= 1e-4 E[loss_0],
+//! each (method, B) tuned for T(eps) itself, the exact iterations to E\[loss\] <= 1e-4 E\[loss_0\],
 //! warm-started along B — and so are the claims and their tolerances; profiles differ only in
 //! how many and how large the spectra are (smoke), the batch grid and the Monte-Carlo runs.
 

@@ -2,7 +2,7 @@
 
 use crate::claims::ClaimResult;
 use crate::profile::Profile;
-use crate::sweep::Sweep;
+use crate::sweep::TunedSweep;
 use serde::Serialize;
 
 /// Everything `momlab verify` found.
@@ -12,7 +12,7 @@ pub struct Report {
     pub batches: Vec<f64>,
     pub claims: Vec<ClaimResult>,
     /// The tuned measurements behind the verdicts.
-    pub sweeps: Vec<Sweep>,
+    pub sweeps: Vec<TunedSweep>,
 }
 
 impl Report {

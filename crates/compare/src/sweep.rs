@@ -1,5 +1,5 @@
 //! Per-spectrum measurements shared by the claims: the tuned phase diagram of SGD, HB, NAG and
-//! ASGD over the profile's batch grid, with T(B) the exact iterations to E[loss] <= 1e-4 E[loss_0]
+//! ASGD over the profile's batch grid, with T(B) the exact iterations to E\[loss\] <= 1e-4 E\[loss_0\]
 //! (docs/theory.md §4) at the tuned hyperparameters, and the saturation batch of each method (where
 //! B T(B) reaches twice its B = 1 value, log-log interpolated; docs/theory.md §5).
 //!
@@ -28,7 +28,7 @@ pub const KACZMARZ_FAMILIES: [Family; 2] = [Family::Sgd, Family::Hb];
 /// The problem a sweep is measured on.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
-pub enum Problem {
+pub enum SweepProblem {
     /// Streaming regression with Gaussian covariates of covariance H (exact O(d) recursion).
     Gaussian,
     /// Randomized Kaczmarz on a generated n x d system (exact finite-sum recursion).
@@ -37,7 +37,7 @@ pub enum Problem {
 
 /// One tuned (method, B) cell.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Point {
+pub struct TunedPoint {
     pub batch: f64,
     pub method: Method,
     /// Asymptotic per-step rate (Gaussian sweeps; not computed for finite sums).
@@ -48,20 +48,20 @@ pub struct Point {
 
 /// The measurements on one spectrum.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Sweep {
+pub struct TunedSweep {
     pub spec: String,
-    pub problem: Problem,
+    pub problem: SweepProblem,
     pub summary: SpectrumSummary,
     pub batches: Vec<f64>,
-    pub points: Vec<(Family, Vec<Point>)>,
+    pub points: Vec<(Family, Vec<TunedPoint>)>,
     /// Monte-Carlo T(B) at a few cells (figures; Gaussian sweeps only).
     pub simulated: Vec<SimulatedT>,
 }
 
-impl Sweep {
+impl TunedSweep {
     /// Tunes every family for T(eps) along the batch grid (warm starts; families in parallel);
     /// `cell_done` ticks per cell.
-    pub fn run(spec: &str, batches: &[f64], cell_done: &(dyn Fn() + Sync)) -> Result<Sweep> {
+    pub fn run(spec: &str, batches: &[f64], cell_done: &(dyn Fn() + Sync)) -> Result<TunedSweep> {
         let spectrum: Spectrum = spec.parse()?;
         let options = PhaseOptions { objective: Objective::Target, target: Target::default(), exact: true };
         let diagram = phase_with_progress(&spectrum, &FAMILIES, batches, options, cell_done)?;
@@ -70,7 +70,7 @@ impl Sweep {
             .map(|&f| {
                 let rows = diagram.rows.iter().filter(|r| r.family == f);
                 let points = rows
-                    .map(|r| Point {
+                    .map(|r| TunedPoint {
                         batch: r.batch,
                         method: r.method,
                         rate: Some(r.assessment.rate),
@@ -80,9 +80,9 @@ impl Sweep {
                 (f, points)
             })
             .collect();
-        Ok(Sweep {
+        Ok(TunedSweep {
             spec: spec.into(),
-            problem: Problem::Gaussian,
+            problem: SweepProblem::Gaussian,
             summary: spectrum.summary(),
             batches: batches.to_vec(),
             points,
@@ -99,7 +99,7 @@ impl Sweep {
         seed: u64,
         batches: &[f64],
         cell_done: &(dyn Fn() + Sync),
-    ) -> Result<Sweep> {
+    ) -> Result<TunedSweep> {
         let sum = kaczmarz_sum(spec, rows, seed)?;
         let spectrum = sum.spectrum()?;
         let sizes: Vec<usize> = batches.iter().map(|&b| b as usize).collect();
@@ -114,7 +114,7 @@ impl Sweep {
                     Target::default(),
                     cell_done,
                 )?;
-                let points = batches.iter().zip(tuned).map(|(&batch, t)| Point {
+                let points = batches.iter().zip(tuned).map(|(&batch, t)| TunedPoint {
                     batch,
                     method: t.method,
                     rate: None,
@@ -123,9 +123,9 @@ impl Sweep {
                 Ok((family, points.collect()))
             })
             .collect::<theory::Result<Vec<_>>>()?;
-        Ok(Sweep {
+        Ok(TunedSweep {
             spec: spec.into(),
-            problem: Problem::Kaczmarz { rows, seed },
+            problem: SweepProblem::Kaczmarz { rows, seed },
             summary: spectrum.summary(),
             batches: batches.to_vec(),
             points,
@@ -146,7 +146,8 @@ impl Sweep {
                     point.iterations.filter(|t| plan.runs as f64 * t * self.summary.d as f64 <= plan.budget);
                 if let Some(exact) = affordable {
                     let seed = plan.seed + self.simulated.len() as u64;
-                    self.simulated.push(simulated_t(&spectrum, family, &point, exact, plan.runs, seed));
+                    let batch = point.batch as usize;
+                    self.simulated.push(simulated_t(&spectrum, family, &point.method, batch, exact, plan.runs, seed)?);
                 }
                 cell_done();
             }
@@ -158,13 +159,13 @@ impl Sweep {
     /// A^T A / |A|_F^2 (Kaczmarz; regenerated from its seed, bit for bit).
     pub fn spectrum(&self) -> Result<Spectrum> {
         Ok(match self.problem {
-            Problem::Gaussian => self.spec.parse()?,
-            Problem::Kaczmarz { rows, seed } => kaczmarz_sum(&self.spec, rows, seed)?.spectrum()?,
+            SweepProblem::Gaussian => self.spec.parse()?,
+            SweepProblem::Kaczmarz { rows, seed } => kaczmarz_sum(&self.spec, rows, seed)?.spectrum()?,
         })
     }
 
     /// The tuned points of one family, in batch order.
-    pub fn family(&self, family: Family) -> &[Point] {
+    pub fn family(&self, family: Family) -> &[TunedPoint] {
         &self.points.iter().find(|(f, _)| *f == family).expect("claims read only the families their sweeps tune").1
     }
 

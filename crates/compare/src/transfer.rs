@@ -37,6 +37,7 @@ use nn::{Backend, Precision};
 use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 use serde_json::json;
+use theory::predict::{HbRule, critical_batch_hb_from_kappa, critical_batch_sgd, smoothness};
 
 /// The tasks of C10, in order.
 pub const TASKS: [&str; 2] = ["teacher_student", "diabetes"];
@@ -160,15 +161,15 @@ impl Predicted {
         let [lo, hi] = c0.trace_ci95.unwrap_or([c0.trace.estimate; 2]);
         let kappa_at = path.iter().find(|p| p.curvature.hessian_prediction.is_some());
         let kappa_eff = kappa_at.and_then(|p| p.curvature.hessian_prediction).map(|p| p.kappa_eff);
-        let b_sgd = c0.trace.estimate / l;
+        let b_sgd = critical_batch_sgd(c0.trace.estimate, l);
         Predicted {
             b_sgd,
-            b_sgd_ci: [lo / l, hi / l],
+            b_sgd_ci: [critical_batch_sgd(lo, l), critical_batch_sgd(hi, l)],
             b_simple: c0.noise.b_simple,
             b_simple_ci: c0.noise.ci95,
             kappa_eff,
             kappa_step: kappa_at.map(|p| p.step),
-            b_hb: kappa_eff.map(|k| k.sqrt() * b_sgd),
+            b_hb: kappa_eff.map(|k| critical_batch_hb_from_kappa(b_sgd, k)),
             mu_eff: kappa_eff.map(|k| l / k),
         }
     }
@@ -198,7 +199,7 @@ impl PathSummary {
             trace: c.trace.estimate,
             trace_se: c.trace.std_error,
             lambda_max: c.power.value,
-            b_sgd: c.trace.estimate / c.power.value,
+            b_sgd: critical_batch_sgd(c.trace.estimate, c.power.value),
             b_simple: c.noise.b_simple,
             gn_trace: c.gauss_newton.trace,
             linear_time: c.gauss_newton.linear_time,
@@ -347,8 +348,8 @@ fn one_task<T: Task + Sync>(
     let rule: Vec<f64> = batches
         .iter()
         .map(|&b| {
-            let l_b = l * (1.0 + 1.0 / b as f64) + tr / b as f64;
-            predicted.mu_eff.map_or(0.0, |mu| theory::predict::HbRule::deterministic(l_b, mu.min(l_b)).momentum)
+            let l_b = smoothness(l, tr, b as f64);
+            predicted.mu_eff.map_or(0.0, |mu| HbRule::deterministic(l_b, mu.min(l_b)).momentum)
         })
         .collect();
     let mut arms = vec![Arm { label: "sgd".into(), momentum: vec![0.0; batches.len()] }];

@@ -3,7 +3,7 @@
 
 use compare::claims::evaluate;
 use compare::registry::ClaimSpec;
-use compare::sweep::{FAMILIES, Point, Problem, Sweep};
+use compare::sweep::{FAMILIES, SweepProblem, TunedPoint, TunedSweep};
 use compare::verdict::{Check, ExponentCheck, Verdict, log_log_fit, log_log_slope};
 use theory::{Family, Method, Spectrum};
 
@@ -47,7 +47,7 @@ fn log_log_fit_matches_an_independent_least_squares() {
 
 /// A sweep whose family f has T_f(B) = 1000 (1/B + c_f) with c_f = 1/(bsat_f - 2): B T(B) =
 /// 1000 (1 + c_f B) reaches twice its B = 1 value at B = 2 + 1/c_f = bsat_f (bsat_f > 2).
-fn synthetic(spec: &str, saturation: [f64; 4]) -> Sweep {
+fn synthetic(spec: &str, saturation: [f64; 4]) -> TunedSweep {
     let spectrum: Spectrum = spec.parse().unwrap();
     let batches: Vec<f64> = (0..=14).map(|k| 2f64.powi(k)).collect();
     let points = FAMILIES
@@ -56,7 +56,7 @@ fn synthetic(spec: &str, saturation: [f64; 4]) -> Sweep {
         .map(|(&f, bsat)| {
             let rows = batches
                 .iter()
-                .map(|&b| Point {
+                .map(|&b| TunedPoint {
                     batch: b,
                     method: Method::Sgd { lr: 0.1 },
                     rate: Some(0.5),
@@ -67,7 +67,7 @@ fn synthetic(spec: &str, saturation: [f64; 4]) -> Sweep {
         })
         .collect();
     let summary = spectrum.summary();
-    Sweep { spec: spec.into(), problem: Problem::Gaussian, summary, batches, points, simulated: Vec::new() }
+    TunedSweep { spec: spec.into(), problem: SweepProblem::Gaussian, summary, batches, points, simulated: Vec::new() }
 }
 
 /// A claim of `kind` with the TOML `tolerance` (and `protocol`) sections, parsed as a claim file.
@@ -128,7 +128,7 @@ fn checks_pass_fail_and_stay_inconclusive_within_their_uncertainty() {
 #[test]
 fn c2_judges_the_exponent_of_b_sat_against_tr_over_l() {
     let c2 = claim("C2", "sgd_critical_batch", C2);
-    let family = |bsat: &dyn Fn(f64) -> f64| -> Vec<Sweep> {
+    let family = |bsat: &dyn Fn(f64) -> f64| -> Vec<TunedSweep> {
         FAMILY.iter().map(|s| synthetic(s, [bsat(tr_over_l(s)), 1e4, 1e4, 1e4])).collect()
     };
     // B_sat = 4 tr/L: slope 1 whatever the constant.
@@ -143,7 +143,7 @@ fn c2_judges_the_exponent_of_b_sat_against_tr_over_l() {
     assert_eq!(evaluate(&c2, &sqrt.iter().collect::<Vec<_>>()).unwrap().verdict, Verdict::Fail);
     // Slope near 1 but scattered by factors of two: the interval straddles, inconclusive.
     let scatter = [1.0, 2.2, 0.5, 1.9];
-    let noisy: Vec<Sweep> =
+    let noisy: Vec<TunedSweep> =
         FAMILY.iter().zip(scatter).map(|(s, e)| synthetic(s, [4.0 * tr_over_l(s) * e, 1e4, 1e4, 1e4])).collect();
     let r = evaluate(&c2, &noisy.iter().collect::<Vec<_>>()).unwrap();
     assert_eq!(r.verdict, Verdict::Inconclusive, "{}", r.summary);
@@ -179,7 +179,7 @@ fn c3_judges_the_slope_of_t_hb_below_saturation() {
 #[test]
 fn c4_judges_the_exponent_of_the_window_against_sqrt_kappa() {
     let c4 = claim("C4", "hb_window", C4);
-    let family = |window: &dyn Fn(f64) -> f64| -> Vec<Sweep> {
+    let family = |window: &dyn Fn(f64) -> f64| -> Vec<TunedSweep> {
         KAPPAS
             .iter()
             .map(|s| {
@@ -196,7 +196,7 @@ fn c4_judges_the_exponent_of_the_window_against_sqrt_kappa() {
     assert_eq!(evaluate(&c4, &flat.iter().collect::<Vec<_>>()).unwrap().verdict, Verdict::Fail);
     // A slope near 0.8 from three scattered points: t_{0.975, 1} = 12.7 makes the interval reach
     // past both thresholds, so the claim stays inconclusive.
-    let scattered: Vec<Sweep> = KAPPAS
+    let scattered: Vec<TunedSweep> = KAPPAS
         .iter()
         .zip([1.0, 1.6, 1.0])
         .map(|(s, e)| {
@@ -227,7 +227,7 @@ fn c5_fails_when_heavy_ball_wins_efficiency() {
 fn c6_needs_asgd_ahead_on_fast_decay_and_level_on_slow_decay() {
     let c6 =
         claim("C6", "asgd_acceleration", "[tolerance]\nfast_min = 1.5\nslow_lo = 0.83\nslow_hi = 1.2\nrange = 1.0\n");
-    let scale = |mut s: Sweep, family: Family, by: &dyn Fn(f64) -> f64| {
+    let scale = |mut s: TunedSweep, family: Family, by: &dyn Fn(f64) -> f64| {
         for (f, points) in s.points.iter_mut() {
             if *f == family {
                 points.iter_mut().for_each(|p| p.iterations = p.iterations.map(|t| t * by(p.batch)));
@@ -266,7 +266,7 @@ fn c8_applies_the_c2_to_c4_forms_to_its_systems_and_window_family() {
         s = systems.join(", ")
     );
     let c8 = ClaimSpec::parse(&text, "C8.toml").unwrap();
-    let mut good: Vec<Sweep> = FAMILY.iter().map(|s| synthetic(s, [4.0 * tr_over_l(s), 1e5, 1e5, 1e5])).collect();
+    let mut good: Vec<TunedSweep> = FAMILY.iter().map(|s| synthetic(s, [4.0 * tr_over_l(s), 1e5, 1e5, 1e5])).collect();
     good.extend(KAPPAS.iter().map(|s| {
         let root = s.parse::<Spectrum>().unwrap().kappa().sqrt();
         synthetic(s, [8.0, 4.0 * root, 1e4, 1e4])

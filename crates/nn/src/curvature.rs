@@ -176,8 +176,8 @@ pub fn measure<T: Task>(
     let ci = trace.ci95();
     let hessian_prediction = mu_eff.map(|mu| {
         let l = power.value;
-        let sgd = |t: f64| t / l;
-        let hb = |t: f64| t / (l * mu).sqrt();
+        let sgd = |t: f64| theory::predict::critical_batch_sgd(t, l);
+        let hb = |t: f64| theory::predict::critical_batch_hb(t, l, mu);
         let [lo, hi] = ci.unwrap_or([trace.estimate; 2]);
         Prediction {
             b_sgd: sgd(trace.estimate),

@@ -18,7 +18,7 @@ fn steps(c: &mut Criterion) {
     let mut group = c.benchmark_group("gaussian_hb_d1000");
     for batch in [32, 1024] {
         for sampler in [Sampler::Explicit, Sampler::ChiSquare] {
-            let problem = GaussianRegression::new(&s, batch, sampler);
+            let problem = GaussianRegression::new(&s, batch, sampler).unwrap();
             // Enough steps per iteration that setup is negligible.
             let n = match (sampler, batch) {
                 (Sampler::Explicit, 1024) => 5,
@@ -57,7 +57,7 @@ fn ensembles(c: &mut Criterion) {
     let mut group = c.benchmark_group("ensemble_b32");
     group.sample_size(10);
     for (sampler, runs, steps) in [(Sampler::Explicit, 16, 200), (Sampler::ChiSquare, 64, 5000)] {
-        let problem = GaussianRegression::new(&s, 32, sampler);
+        let problem = GaussianRegression::new(&s, 32, sampler).unwrap();
         let config = EnsembleConfig { runs, steps, checkpoints: vec![steps], seed: 3, eps: 0.0 };
         group.throughput(Throughput::Elements((runs * steps) as u64));
         group.bench_function(format!("{sampler:?}"), |b| b.iter(|| ensemble(&problem, &HB, &config)));

@@ -14,10 +14,13 @@ use theory::Method;
 /// What to simulate.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnsembleConfig {
+    /// The number of independent runs.
     pub runs: usize,
+    /// Steps per run.
     pub steps: usize,
     /// Sorted step indices at which losses are recorded (0 included).
     pub checkpoints: Vec<usize>,
+    /// The seed of every run's stream (run r draws from SplitMix64 of (seed, r)).
     pub seed: u64,
     /// Target for the per-run iterations to target: loss <= eps loss_0.
     pub eps: f64,
@@ -36,21 +39,28 @@ impl EnsembleConfig {
 /// Statistics of the loss at one checkpoint over the runs alive there.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Checkpoint {
+    /// The step index.
     pub step: usize,
     /// Runs that had not diverged by this step.
     pub alive: usize,
+    /// The mean loss over the runs alive.
     pub mean: f64,
     /// Standard error of the mean.
     pub se: f64,
+    /// The 10 % quantile of the loss (linear interpolation between order statistics).
     pub q10: f64,
+    /// The median loss.
     pub q50: f64,
+    /// The 90 % quantile of the loss.
     pub q90: f64,
 }
 
 /// The empirical per-step rate of the mean loss with a confidence interval.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct RateFit {
+    /// exp(slope) of ln(mean loss) against the step: the per-step rate.
     pub rate: f64,
+    /// Its two-sided confidence interval (jackknife over groups of runs, Student t).
     pub ci: [f64; 2],
     /// Checkpoint indices of the fitting window.
     pub window: [usize; 2],
@@ -59,9 +69,11 @@ pub struct RateFit {
 /// The result of an ensemble.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ensemble {
+    /// Statistics at every requested checkpoint, in order.
     pub checkpoints: Vec<Checkpoint>,
     /// Per run: iterations to target (None if not reached or diverged).
     pub hits: Vec<Option<usize>>,
+    /// Runs stopped by [`theory::diverged`].
     pub diverged_runs: usize,
     /// Losses at the checkpoints, run by run (shorter rows for diverged runs).
     losses: Vec<Vec<f64>>,
@@ -144,16 +156,20 @@ fn statistics(step: usize, values: &mut [f64]) -> Checkpoint {
 /// The largest deviation of the Monte-Carlo mean from a reference curve, in standard errors.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Deviation {
+    /// The checkpoint's step.
     pub step: usize,
+    /// The Monte-Carlo mean loss there.
     pub mean: f64,
+    /// Its standard error.
     pub se: f64,
+    /// The reference curve at that step.
     pub reference: f64,
     /// (mean - reference) / se.
     pub z: f64,
 }
 
 impl Ensemble {
-    /// The checkpoint where |mean - reference[step]| / se is largest (reference indexed by step);
+    /// The checkpoint where |mean - reference\[step\]| / se is largest (reference indexed by step);
     /// None when no checkpoint has surviving runs. A zero SE counts as the smallest positive one.
     pub fn worst_deviation(&self, reference: &[f64]) -> Option<Deviation> {
         self.checkpoints

@@ -1,5 +1,5 @@
 //! Quadratic problems in the interpolation regime: every stochastic gradient is
-//! g = H_hat (w - w*) with E[H_hat] = H (docs/theory.md §2). Engines work in error coordinates e = w - w*.
+//! g = H_hat (w - w*) with E\[H_hat\] = H (docs/theory.md §2). Engines work in error coordinates e = w - w*.
 
 use crate::Rng;
 use crate::sampler::{GaussianBatch, Sampler};
@@ -38,11 +38,11 @@ pub struct GaussianRegression {
 }
 
 impl GaussianRegression {
-    /// The problem for `spectrum` with batch size `batch` >= 1, drawn by `sampler`.
-    pub fn new(spectrum: &Spectrum, batch: usize, sampler: Sampler) -> Self {
-        assert!(batch >= 1, "batch size must be >= 1");
+    /// The problem for `spectrum` with batch size `batch` >= 1, drawn by `sampler`; an error
+    /// for batch 0.
+    pub fn new(spectrum: &Spectrum, batch: usize, sampler: Sampler) -> theory::Result<Self> {
         let l = spectrum.eigenvalues().to_vec();
-        GaussianRegression { batch: GaussianBatch::new(&l, batch, sampler), l }
+        Ok(GaussianRegression { batch: GaussianBatch::new(&l, batch, sampler)?, l })
     }
 }
 

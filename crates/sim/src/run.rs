@@ -4,9 +4,6 @@ use crate::Rng;
 use crate::problem::Problem;
 use theory::Method;
 
-/// A run stops as diverged once its loss is non-finite or exceeds this multiple of its start.
-pub const BLOW_UP: f64 = 1e50;
-
 /// What one run recorded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Trajectory {
@@ -19,7 +16,8 @@ pub struct Trajectory {
 }
 
 /// Runs `method` on `problem` from `e0` for `steps` steps, recording the loss at `checkpoints`
-/// (sorted step indices, 0 allowed) and the first step with loss <= eps loss_0.
+/// (sorted step indices, 0 allowed) and the first step with loss <= eps loss_0. The run stops at
+/// the first step where [`theory::diverged`] holds (non-finite, or above `theory::BLOW_UP` loss_0).
 pub fn run(
     problem: &dyn Problem,
     method: &Method,
@@ -67,7 +65,7 @@ pub fn run(
             }
         }
         let loss = problem.loss(&z1);
-        if !loss.is_finite() || loss > BLOW_UP * loss0 {
+        if theory::diverged(loss, loss0) {
             out.diverged_at = Some(step);
             break;
         }

@@ -40,14 +40,16 @@ pub struct GaussianBatch {
 }
 
 impl GaussianBatch {
-    /// Draws for eigenvalues `l`, batch size `batch` >= 1.
-    pub fn new(l: &[f64], batch: usize, sampler: Sampler) -> Self {
-        GaussianBatch {
-            sqrt_l: l.iter().map(|x| x.sqrt()).collect(),
-            batch,
-            sampler,
-            chi2: ChiSquared::new(batch as f64).expect("batch >= 1"),
+    /// Draws for eigenvalues `l` (finite, >= 0), batch size `batch` >= 1; an error otherwise.
+    pub fn new(l: &[f64], batch: usize, sampler: Sampler) -> theory::Result<Self> {
+        if batch == 0 {
+            return Err(theory::invalid!("batch size must be >= 1"));
         }
+        if let Some(x) = l.iter().find(|x| !(x.is_finite() && **x >= 0.0)) {
+            return Err(theory::invalid!("eigenvalues must be finite and >= 0, got {x}"));
+        }
+        let chi2 = ChiSquared::new(batch as f64).map_err(|e| theory::invalid!("chi-square({batch}): {e}"))?;
+        Ok(GaussianBatch { sqrt_l: l.iter().map(|x| x.sqrt()).collect(), batch, sampler, chi2 })
     }
 
     /// g = H_B y for a fresh batch; `scratch` has length d.

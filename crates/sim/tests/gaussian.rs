@@ -22,7 +22,7 @@ fn config(runs: usize, steps: usize, seed: u64) -> EnsembleConfig {
 }
 
 fn simulate(s: &Spectrum, m: &Method, batch: usize, sampler: Sampler, c: &EnsembleConfig) -> Ensemble {
-    ensemble(&GaussianRegression::new(s, batch, sampler), m, c)
+    ensemble(&GaussianRegression::new(s, batch, sampler).unwrap(), m, c)
 }
 
 #[test]
@@ -125,4 +125,17 @@ fn divergent_runs_are_counted_not_averaged() {
     let last = e.checkpoints.last().unwrap();
     assert_eq!(last.alive, 0);
     assert!(e.fit_rate([0, 5], 5, 0.95).is_none());
+}
+
+#[test]
+fn bad_input_is_an_error_not_a_panic() {
+    let s: Spectrum = "power:d=10,a=1".parse().unwrap();
+    for sampler in [Sampler::Explicit, Sampler::ChiSquare] {
+        let err = GaussianRegression::new(&s, 0, sampler).unwrap_err();
+        assert!(err.to_string().contains("batch size must be >= 1"), "{err}");
+        assert!(sim::sampler::GaussianBatch::new(&[1.0, 0.5], 0, sampler).is_err());
+        assert!(sim::sampler::GaussianBatch::new(&[1.0, -0.5], 2, sampler).is_err());
+        assert!(sim::sampler::GaussianBatch::new(&[1.0, f64::NAN], 2, sampler).is_err());
+        assert!(sim::sampler::GaussianBatch::new(&[1.0, 0.0], 2, sampler).is_ok());
+    }
 }

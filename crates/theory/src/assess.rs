@@ -1,6 +1,6 @@
 //! The summary numbers of one configuration (spectrum, method, batch): the asymptotic rate and
 //! both iteration counts of docs/theory.md §4 — from the rate, ln(1/eps) / (-ln rho), and from the
-//! exact curve, the first t with E[loss_t] <= eps E[loss_0]. For power-law spectra they differ.
+//! exact curve, the first t with E\[loss_t\] <= eps E\[loss_0\]. For power-law spectra they differ.
 
 use crate::dynamics::GaussianDynamics;
 use crate::method::Method;
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 /// Rate and iteration counts of one configuration; every count is None when diverged.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Assessment {
-    /// Per-step contraction of E[loss].
+    /// Per-step contraction of E\[loss\].
     pub rate: f64,
     /// rate >= 1.
     pub diverged: bool,

@@ -1,4 +1,4 @@
-//! Dense reference computations, independent of the closed forms in [`crate::rate`] and the
+//! Dense reference computations, independent of the closed forms in [`mod@crate::rate`] and the
 //! block recursion in [`crate::dynamics`]; the tests check those against these on small d.
 //!
 //! - [`operator`]: the full second-moment map on the 4d numbers vec(s_i) (each 2x2 block
@@ -51,7 +51,7 @@ pub fn spectral_radius(m: &DMatrix<f64>) -> f64 {
     f.eigenvalues().expect("dense eigen-solve of a finite matrix").iter().map(|z| z.norm()).fold(0.0, f64::max)
 }
 
-/// E[loss_t], t = 0..=steps, from the full 2d x 2d second moment `sigma0` of z = (z1, z2), with
+/// E\[loss_t\], t = 0..=steps, from the full 2d x 2d second moment `sigma0` of z = (z1, z2), with
 /// the Gaussian fourth moment E[H_B P H_B] = H P H + (H P H + tr(H P) H) / B.
 pub fn loss_curve(spectrum: &Spectrum, method: &Method, batch: f64, sigma0: &DMatrix<f64>, steps: usize) -> Vec<f64> {
     let h = DMatrix::from_diagonal(&nalgebra::DVector::from_row_slice(spectrum.eigenvalues()));

@@ -19,6 +19,12 @@ pub fn noise_weight(batch: f64) -> f64 {
     if batch.is_infinite() { 0.0 } else { 1.0 / batch }
 }
 
+/// eps E\[loss_0\] for the protocol's start N(0, I/d): E\[loss_0\] = tr(H) / (2d), the level at which
+/// T(eps) is read (docs/theory.md §4).
+pub fn isotropic_target(spectrum: &Spectrum, eps: f64) -> f64 {
+    eps * spectrum.trace() / (2.0 * spectrum.d() as f64)
+}
+
 /// The per-coordinate second moments s_i = (s00, s01, s11), stored as three columns.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Moments {
@@ -56,11 +62,15 @@ impl Moments {
 /// How a loss curve reached (or failed to reach) a target.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Hitting {
-    /// First step t with E[loss_t] <= eps E[loss_0].
+    /// First step t with E\[loss_t\] <= eps E\[loss_0\].
     Reached(usize),
-    /// Still above the target after the step budget; `excess` = E[loss_T] / (eps E[loss_0]) > 1.
-    NotReached { excess: f64 },
-    /// E[loss] became non-finite or exceeded 1e100 E[loss_0] at this step.
+    /// Still above the target after the step budget.
+    NotReached {
+        /// E\[loss_T\] / (eps E\[loss_0\]) > 1 at the budget T.
+        excess: f64,
+    },
+    /// E\[loss\] diverged at this step ([`crate::diverged`]: non-finite or above
+    /// [`crate::BLOW_UP`] E\[loss_0\]).
     Diverged(usize),
 }
 
@@ -71,7 +81,7 @@ impl Hitting {
     }
 }
 
-/// The exact E[loss] recursion of one method at one batch size on one spectrum.
+/// The exact E\[loss\] recursion of one method at one batch size on one spectrum.
 #[derive(Clone, Debug)]
 pub struct GaussianDynamics {
     l: Vec<f64>,
@@ -127,7 +137,7 @@ impl GaussianDynamics {
         (dynamics, Moments::from_variances(&vec![1.0 / d as f64; distinct.len()]))
     }
 
-    /// E[loss] = 1/2 sum_i w_i l_i s_i[0,0].
+    /// E\[loss\] = 1/2 sum_i w_i l_i s_i\[0,0\].
     pub fn loss(&self, s: &Moments) -> f64 {
         0.5 * self.l.iter().zip(&self.w).zip(&s.s00).map(|((l, w), x)| l * w * x).sum::<f64>()
     }
@@ -154,7 +164,7 @@ impl GaussianDynamics {
         }
     }
 
-    /// E[loss_t] for t = 0..=steps. Stops early (shorter vector) once the loss diverges.
+    /// E\[loss_t\] for t = 0..=steps. Stops early (shorter vector) once the loss diverges.
     pub fn loss_curve(&self, mut s: Moments, steps: usize) -> Vec<f64> {
         let loss0 = self.loss(&s);
         let mut curve = Vec::with_capacity(steps + 1);
@@ -163,14 +173,14 @@ impl GaussianDynamics {
             self.step(&mut s);
             let loss = self.loss(&s);
             curve.push(loss);
-            if is_divergent(loss, loss0) {
+            if crate::diverged(loss, loss0) {
                 break;
             }
         }
         curve
     }
 
-    /// T(eps): the first t <= max_steps with E[loss_t] <= eps E[loss_0].
+    /// T(eps): the first t <= max_steps with E\[loss_t\] <= eps E\[loss_0\].
     pub fn iterations_to_target(&self, mut s: Moments, eps: f64, max_steps: usize) -> Hitting {
         let loss0 = self.loss(&s);
         hitting(loss0, eps, max_steps, || {
@@ -180,8 +190,8 @@ impl GaussianDynamics {
     }
 }
 
-/// T(eps) of any E[loss] recursion: `next()` advances one step and returns E[loss_t]; the first
-/// t <= max_steps with E[loss_t] <= eps `loss0`, or divergence, or the excess at the budget.
+/// T(eps) of any E\[loss\] recursion: `next()` advances one step and returns E\[loss_t\]; the first
+/// t <= max_steps with E\[loss_t\] <= eps `loss0`, or divergence, or the excess at the budget.
 pub(crate) fn hitting(loss0: f64, eps: f64, max_steps: usize, mut next: impl FnMut() -> f64) -> Hitting {
     let target = eps * loss0;
     if loss0 <= target {
@@ -193,13 +203,9 @@ pub(crate) fn hitting(loss0: f64, eps: f64, max_steps: usize, mut next: impl FnM
         if loss <= target {
             return Hitting::Reached(t);
         }
-        if is_divergent(loss, loss0) {
+        if crate::diverged(loss, loss0) {
             return Hitting::Diverged(t);
         }
     }
     Hitting::NotReached { excess: loss / target }
-}
-
-fn is_divergent(loss: f64, loss0: f64) -> bool {
-    !loss.is_finite() || loss > 1e100 * loss0
 }

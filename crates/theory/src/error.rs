@@ -11,10 +11,20 @@ pub enum Error {
     Invalid(String),
     /// A spectrum specification or file that cannot be parsed.
     #[error("cannot parse {what}: {detail}")]
-    Parse { what: String, detail: String },
+    Parse {
+        /// What was being parsed (a spectrum specification, a file, ...).
+        what: String,
+        /// Why it failed.
+        detail: String,
+    },
     /// A file that cannot be read.
     #[error("cannot read {}: {cause}", path.display())]
-    Io { path: PathBuf, cause: std::io::Error },
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        cause: std::io::Error,
+    },
 }
 
 /// Shorthand used throughout the crate.

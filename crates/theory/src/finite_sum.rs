@@ -8,7 +8,7 @@
 //!   and the loss is 1/2 e^T A e.
 //!
 //! Sampling with replacement draws B indices from p. Without replacement draws B distinct
-//! indices uniformly and weights atom k by n p_k, so that E[H_hat] = H still; docs/theory.md §6's
+//! indices uniformly and weights atom k by n p_k, so that E\[H_hat\] = H still; docs/theory.md §6's
 //! finite-population factor (n - B)/(n - 1) is exact for that uniform design (for Kaczmarz rows
 //! of unequal norm it is not exact for non-uniform successive sampling, hence this definition).
 //!
@@ -118,7 +118,7 @@ impl FiniteSum {
     pub fn probabilities(&self) -> &[f64] {
         &self.p
     }
-    /// H = E[H_hat].
+    /// H = E\[H_hat\].
     pub fn hessian(&self) -> &DMatrix<f64> {
         &self.h
     }
@@ -164,6 +164,28 @@ impl FiniteSum {
         self.batch_average(hth, scaled * self.v.transpose(), batch, sampling)
     }
 
+    /// L_B = lambda_max(E[H_B^T H_B]) / L, L = lambda_max(H): the finite-sum analogue of the
+    /// Gaussian mini-batch smoothness ([`crate::predict::smoothness`]; docs/theory.md §6, §9.3).
+    pub fn smoothness(&self, batch: usize, sampling: Sampling) -> Result<f64> {
+        let (l, gram) = self.extreme_curvatures(batch, sampling)?;
+        Ok(gram / l)
+    }
+
+    /// eta_B = 1 / L_B = L / lambda_max(E[H_B^T H_B]): the step at which the mean squared update
+    /// |lr H_B e|^2 is at most the deterministic one's at lr = 1/L ([`FiniteSum::smoothness`],
+    /// computed as this quotient so that no reciprocal is rounded twice).
+    pub fn step(&self, batch: usize, sampling: Sampling) -> Result<f64> {
+        let (l, gram) = self.extreme_curvatures(batch, sampling)?;
+        Ok(l / gram)
+    }
+
+    /// (lambda_max(H), lambda_max(E[H_B^T H_B])).
+    fn extreme_curvatures(&self, batch: usize, sampling: Sampling) -> Result<(f64, f64)> {
+        self.check_batch(batch, sampling)?;
+        let gram = crate::Spectrum::from_symmetric_psd(self.gram(batch, sampling))?.lambda_max();
+        Ok((self.spectrum()?.lambda_max(), gram))
+    }
+
     /// Weight of atom k in a single-draw moment: p_k with replacement, n p_k^2 without.
     fn weight(&self, k: usize, sampling: Sampling) -> f64 {
         match sampling {
@@ -190,7 +212,7 @@ impl FiniteSum {
         &mean + (single - &mean) * factor
     }
 
-    /// E[loss_t], t = 0..=steps, from the 2d x 2d second moment `sigma0` of z = (z1, z2).
+    /// E\[loss_t\], t = 0..=steps, from the 2d x 2d second moment `sigma0` of z = (z1, z2).
     pub fn loss_curve(
         &self,
         method: &Method,
@@ -207,7 +229,7 @@ impl FiniteSum {
 
 impl FiniteSum {
     /// T(eps) of the exact recursion from the second moment `sigma0`: the first t <= max_steps
-    /// with E[loss_t] <= eps E[loss_0] (stops there, so its cost is proportional to T).
+    /// with E\[loss_t\] <= eps E\[loss_0\] (stops there, so its cost is proportional to T).
     pub fn iterations_to_target(
         &self,
         method: &Method,
@@ -229,7 +251,7 @@ impl FiniteSum {
         ))
     }
 
-    /// The asymptotic per-step rate of E[loss]: the spectral radius of the second-moment map, by
+    /// The asymptotic per-step rate of E\[loss\]: the spectral radius of the second-moment map, by
     /// restarted Arnoldi (relative Ritz residual 1e-10; `arnoldi`).
     pub fn rate(&self, method: &Method, batch: usize, sampling: Sampling) -> Result<f64> {
         self.check_batch(batch, sampling)?;

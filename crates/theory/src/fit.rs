@@ -7,7 +7,9 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 /// The least-squares line y = intercept + slope x.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Line {
+    /// The slope sum_i (x_i - mean x)(y_i - mean y) / sxx.
     pub slope: f64,
+    /// The intercept mean y - slope mean x.
     pub intercept: f64,
     /// sum_i (x_i - mean x)^2, the spread the slope's standard error divides by.
     pub sxx: f64,
@@ -43,7 +45,9 @@ pub fn least_squares(x: &[f64], y: &[f64]) -> Option<Line> {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LogLogFit {
+    /// The exponent: the slope of ln y against ln x.
     pub slope: f64,
+    /// ln y at x = 1 (the power law is y = e^intercept x^slope).
     pub intercept: f64,
     /// The 95 % interval of the slope; None with fewer than three points.
     pub slope_ci: Option<[f64; 2]>,

@@ -10,7 +10,7 @@
 //! reported. Each row of M sums to 1 and a1 + a2 = 1, so the same update holds in error
 //! coordinates (w* subtracted). Both vectors start at the initial point (z2 = z1 = w0).
 //!
-//! The theory recursion ([`crate::dynamics`], [`crate::rate`]), the Monte-Carlo simulator and the
+//! The theory recursion ([`crate::dynamics`], [`mod@crate::rate`]), the Monte-Carlo simulator and the
 //! Burn optimiser all consume [`Method::template`]; nothing else defines a method.
 //!
 //! ## `lr` and `momentum`
@@ -129,18 +129,46 @@ impl std::str::FromStr for Family {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum Method {
-    /// SGD: one state; M = [1], c = [lr], a = [1].
-    Sgd { lr: f64 },
-    /// Heavy ball: state (x_t, x_{t-1}); M = [[1+b, -b], [1, 0]], c = (lr, 0), a = (1, 0).
-    Hb { lr: f64, momentum: f64 },
+    /// SGD: one state; M = \[1\], c = \[lr\], a = \[1\].
+    Sgd {
+        /// The step: x' = x - lr g(x).
+        lr: f64,
+    },
+    /// Heavy ball: state (x_t, x_{t-1}); M = \[\[1+b, -b\], \[1, 0\]\], c = (lr, 0), a = (1, 0).
+    Hb {
+        /// The step lr.
+        lr: f64,
+        /// The momentum b: x' = x - lr g(x) + b (x - x_prev).
+        momentum: f64,
+    },
     /// Nesterov: as heavy ball with a = (1+b, -b).
-    Nag { lr: f64, momentum: f64 },
-    /// ASGD (Kidambi et al. 2018) with learning rate `lr`, long step `long_step` (kappa_l) and
-    /// statistical advantage `xi`.
-    Asgd { lr: f64, long_step: f64, xi: f64 },
+    Nag {
+        /// The step lr.
+        lr: f64,
+        /// The momentum b, also the extrapolation: the gradient is taken at x + b (x - x_prev).
+        momentum: f64,
+    },
+    /// ASGD (Kidambi et al. 2018).
+    Asgd {
+        /// The learning rate.
+        lr: f64,
+        /// The long step kappa_l.
+        long_step: f64,
+        /// The statistical advantage xi.
+        xi: f64,
+    },
     /// Accelerated sketch-and-project: y = alpha v + (1-alpha) x; x' = y - lr g(y);
     /// v' = beta v + (1-beta) y - gamma lr g(y).
-    Sp { lr: f64, alpha: f64, beta: f64, gamma: f64 },
+    Sp {
+        /// The step lr of x' = y - lr g(y).
+        lr: f64,
+        /// The coupling alpha of y = alpha v + (1 - alpha) x.
+        alpha: f64,
+        /// The averaging beta of v' = beta v + (1 - beta) y - gamma lr g(y).
+        beta: f64,
+        /// The long step gamma of v'.
+        gamma: f64,
+    },
 }
 
 impl Method {

@@ -15,9 +15,13 @@ use serde::{Deserialize, Serialize};
 /// One cell of the diagram.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PhaseRow {
+    /// The method family tuned in this cell.
     pub family: Family,
+    /// The batch size B.
     pub batch: f64,
+    /// The tuned hyperparameters.
     pub method: Method,
+    /// Rate and iteration counts of the tuned method.
     pub assessment: Assessment,
     /// T(B) under the objective: asymptotic for `rate`, exact for `target` (None if not reached).
     pub iterations: Option<f64>,
@@ -28,6 +32,7 @@ pub struct PhaseRow {
 /// Saturation batch of one method.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Saturation {
+    /// The method family.
     pub family: Family,
     /// None when B T(B) never doubles on the grid.
     pub batch: Option<f64>,
@@ -54,8 +59,11 @@ impl Default for PhaseOptions {
 /// The whole diagram.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PhaseDiagram {
+    /// How the diagram was computed.
     pub options: PhaseOptions,
+    /// One row per (family, batch) cell, families in the order asked for, batches increasing.
     pub rows: Vec<PhaseRow>,
+    /// The saturation batch of each family (where B T(B) reaches twice its smallest-B value).
     pub saturation: Vec<Saturation>,
 }
 

@@ -5,10 +5,43 @@ use crate::method::Method;
 use crate::spectrum::Spectrum;
 use serde::Serialize;
 
+/// L_B = L (1 + 1/B) + tr / B: the smoothness of Gaussian mini-batches of size B (infinity = full
+/// batch, L_B = L), the largest curvature E[H_B H_B] shows along an eigenvector of H.
+pub fn smoothness(l: f64, tr: f64, batch: f64) -> f64 {
+    let inv_b = crate::dynamics::noise_weight(batch);
+    l * (1.0 + inv_b) + tr * inv_b
+}
+
+/// B_sgd = tr / L: the batch size below which SGD's noise term tr/B dominates L_B, its
+/// critical batch.
+pub fn critical_batch_sgd(tr: f64, l: f64) -> f64 {
+    tr / l
+}
+
+/// B_hb = tr / sqrt(L mu): heavy ball's critical batch, sqrt(kappa) B_sgd.
+pub fn critical_batch_hb(tr: f64, l: f64, mu: f64) -> f64 {
+    tr / (l * mu).sqrt()
+}
+
+/// B_hb = sqrt(kappa) B_sgd: [`critical_batch_hb`] from a B_sgd and a kappa estimated apart (a
+/// network's B_sgd at initialisation, its effective kappa further along the path).
+pub fn critical_batch_hb_from_kappa(b_sgd: f64, kappa: f64) -> f64 {
+    kappa.sqrt() * b_sgd
+}
+
+/// The predicted speed-up of tuned heavy ball over tuned SGD at batch B,
+/// T_SGD / T_HB = max(1, min(B / B_sgd, sqrt(kappa))): the ratio of the lower-bound shapes
+/// max(tr/(B mu), kappa) / max(tr/(B mu), sqrt(kappa)) of [`Predictions`].
+pub fn hb_speedup(batch: f64, b_sgd: f64, kappa: f64) -> f64 {
+    (batch / b_sgd).min(kappa.sqrt()).max(1.0)
+}
+
 /// Parameters of a heavy-ball rule.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct HbRule {
+    /// The step lr = 4 / (sqrt(l) + sqrt(mu))^2.
     pub lr: f64,
+    /// The momentum beta = ((sqrt(l/mu) - 1) / (sqrt(l/mu) + 1))^2.
     pub momentum: f64,
 }
 
@@ -29,11 +62,15 @@ impl HbRule {
 /// Every closed form for one spectrum and batch size B (infinity = full batch).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Predictions {
+    /// The batch size B (infinity = full batch).
     pub batch: f64,
-    /// The constants the closed forms read: L = lambda_max, mu = lambda_min, tr and d.
+    /// L = lambda_max, the largest curvature.
     pub lambda_max: f64,
+    /// mu = lambda_min, the smallest positive curvature.
     pub lambda_min: f64,
+    /// tr H = sum_i l_i.
     pub trace: f64,
+    /// The dimension d.
     pub d: usize,
     /// L_B = L (1 + 1/B) + tr / B: the Gaussian mini-batch smoothness.
     pub l_b: f64,
@@ -49,10 +86,11 @@ pub struct Predictions {
     pub nu_b: f64,
     /// Predicted per-step gap of the accelerated rule, sqrt(mu_B / nu_B).
     pub accelerated_gap: f64,
-    /// Accelerated sketch-and-project parameters: beta = 1 - sqrt(mu_B / nu_B),
-    /// gamma = sqrt(1 / (mu_B nu_B)), alpha = 1 / (1 + gamma nu_B), with step eta_B.
+    /// Accelerated sketch-and-project (step eta_B): beta = 1 - sqrt(mu_B / nu_B).
     pub sp_beta: f64,
+    /// Accelerated sketch-and-project: gamma = sqrt(1 / (mu_B nu_B)).
     pub sp_gamma: f64,
+    /// Accelerated sketch-and-project: alpha = 1 / (1 + gamma nu_B).
     pub sp_alpha: f64,
     /// Rule (A): deterministic heavy-ball tuning with smoothness L_B.
     pub hb_rule_a: HbRule,
@@ -76,7 +114,7 @@ impl Predictions {
     pub fn from_constants(l: f64, mu: f64, tr: f64, d: usize, batch: f64) -> Self {
         let inv_b = crate::dynamics::noise_weight(batch);
         let kappa = l / mu;
-        let l_b = l * (1.0 + inv_b) + tr * inv_b;
+        let l_b = smoothness(l, tr, batch);
         let eta_b = 1.0 / l_b;
         let mu_b = eta_b * mu;
         let nu_b = 1.0 + (d as f64 + 1.0) * inv_b;
@@ -91,8 +129,8 @@ impl Predictions {
             d,
             l_b,
             eta_b,
-            b_sgd: tr / l,
-            b_hb: tr / (l * mu).sqrt(),
+            b_sgd: critical_batch_sgd(tr, l),
+            b_hb: critical_batch_hb(tr, l, mu),
             mu_b,
             nu_b,
             accelerated_gap: gap,

@@ -1,4 +1,4 @@
-//! Asymptotic rate of E[loss] by the secular equation (docs/theory.md §4).
+//! Asymptotic rate of E\[loss\] by the secular equation (docs/theory.md §4).
 //!
 //! The recursion of [`crate::dynamics`] is a linear map T = D + (1/B) u v^T on the 3d numbers
 //! (s_i00, s_i01, s_i11), with D block diagonal, D_i(s) = A_i s A_i^T + k_i c c^T (a^T s a),
@@ -40,7 +40,7 @@ use crate::method::{Method, Template};
 use crate::spectrum::Spectrum;
 use serde::Serialize;
 
-/// Asymptotic per-step contraction of E[loss] and the quantities derived from it.
+/// Asymptotic per-step contraction of E\[loss\] and the quantities derived from it.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Rate {
     /// rho: the spectral radius of the second-moment map T.
@@ -50,17 +50,17 @@ pub struct Rate {
 }
 
 impl Rate {
-    /// rho >= 1: E[loss] does not converge.
+    /// rho >= 1: E\[loss\] does not converge.
     pub fn diverged(&self) -> bool {
         self.rho.is_nan() || self.rho >= 1.0
     }
 
-    /// Iterations per e-fold of E[loss], 1 / (-ln rho); None when diverged.
+    /// Iterations per e-fold of E\[loss\], 1 / (-ln rho); None when diverged.
     pub fn efold(&self) -> Option<f64> {
         (!self.diverged()).then(|| -1.0 / self.rho.ln())
     }
 
-    /// Asymptotic iterations to reduce E[loss] by `eps`: ln(1/eps) / (-ln rho).
+    /// Asymptotic iterations to reduce E\[loss\] by `eps`: ln(1/eps) / (-ln rho).
     pub fn iterations(&self, eps: f64) -> Option<f64> {
         self.efold().map(|t| t * (1.0 / eps).ln())
     }

@@ -27,6 +27,7 @@ pub const HARMONIC_C2: f64 = 1.0;
 /// One named rule.
 #[derive(Clone, Copy, Debug)]
 pub struct Rule {
+    /// The name `momlab predict --rule` and the claim C7 know it by.
     pub name: &'static str,
     /// The formula, one line.
     pub formula: &'static str,

@@ -1,5 +1,5 @@
 //! The full second moment Sigma = E[z z^T] of the stacked state z = (z1, z2) in R^{2d}, for any
-//! stochastic linear gradient g = H_hat q with E[H_hat] = H (docs/theory.md §4, §6):
+//! stochastic linear gradient g = H_hat q with E\[H_hat\] = H (docs/theory.md §4, §6):
 //!
 //! ```text
 //!     z' = (M (x) I) z - (c (x) I) H_hat (a^T (x) I) z
@@ -13,7 +13,7 @@ use crate::dynamics::{Hitting, hitting};
 use crate::method::Template;
 use nalgebra::DMatrix;
 
-/// The one-step map Sigma -> Sigma' for a template, H = E[H_hat] and a fourth moment.
+/// The one-step map Sigma -> Sigma' for a template, H = E\[H_hat\] and a fourth moment.
 pub struct SecondMomentMap<F: Fn(&DMatrix<f64>) -> DMatrix<f64>> {
     template: Template,
     h_t: DMatrix<f64>,
@@ -70,7 +70,7 @@ impl<F: Fn(&DMatrix<f64>) -> DMatrix<f64>> SecondMomentMap<F> {
         (&next + next.transpose()) * 0.5
     }
 
-    /// The spectral radius of the map (the per-step rate of E[loss]), by restarted Arnoldi on
+    /// The spectral radius of the map (the per-step rate of E\[loss\]), by restarted Arnoldi on
     /// vec(Sigma) from the identity. The map preserves the PSD cone, so its spectral radius is an
     /// eigenvalue with a PSD eigenvector (Krein–Rutman), and the identity, inside the cone, has a
     /// component along it. `tol`: relative residual of the Ritz pair.
@@ -82,7 +82,7 @@ impl<F: Fn(&DMatrix<f64>) -> DMatrix<f64>> SecondMomentMap<F> {
     }
 }
 
-/// E[loss] = 1/2 tr(L Sigma_11) along the iterates Sigma_t of a map.
+/// E\[loss\] = 1/2 tr(L Sigma_11) along the iterates Sigma_t of a map.
 struct Trajectory<'a, F: Fn(&DMatrix<f64>) -> DMatrix<f64>> {
     map: SecondMomentMap<F>,
     loss_matrix: &'a DMatrix<f64>,
@@ -101,7 +101,7 @@ impl<F: Fn(&DMatrix<f64>) -> DMatrix<f64>> Trajectory<'_, F> {
     }
 }
 
-/// E[loss_t] = 1/2 tr(L Sigma_11), t = 0..=steps, with `fourth(P)` = E[H_hat P H_hat^T].
+/// E\[loss_t\] = 1/2 tr(L Sigma_11), t = 0..=steps, with `fourth(P)` = E[H_hat P H_hat^T].
 pub fn loss_curve(
     template: &Template,
     h: &DMatrix<f64>,
@@ -114,7 +114,7 @@ pub fn loss_curve(
     std::iter::once(path.loss()).chain((0..steps).map(|_| path.step())).collect()
 }
 
-/// T(eps) of the same recursion: the first t <= max_steps with E[loss_t] <= eps E[loss_0].
+/// T(eps) of the same recursion: the first t <= max_steps with E\[loss_t\] <= eps E\[loss_0\].
 pub fn iterations_to_target(
     template: &Template,
     h: &DMatrix<f64>,

@@ -183,8 +183,8 @@ impl Spectrum {
             lambda_min: mu,
             trace: tr,
             kappa: l / mu,
-            b_sgd: tr / l,
-            b_hb: tr / (l * mu).sqrt(),
+            b_sgd: crate::predict::critical_batch_sgd(tr, l),
+            b_hb: crate::predict::critical_batch_hb(tr, l, mu),
             dropped_zeros: self.dropped_zeros,
         }
     }

@@ -34,7 +34,12 @@ pub enum SystemSource {
     /// A numeric CSV file.
     File(PathBuf),
     /// A seeded random matrix with a given spectrum; `rows` only for Kaczmarz.
-    Generated { rows: Option<usize>, seed: u64 },
+    Generated {
+        /// The number n of rows (Kaczmarz; None: n = 4d).
+        rows: Option<usize>,
+        /// The seed of the random orthogonal factors.
+        seed: u64,
+    },
 }
 
 impl std::str::FromStr for SystemSource {
@@ -97,7 +102,7 @@ impl SystemSource {
 }
 
 impl FiniteSum {
-    /// The spectrum of H = E[H_hat] (zero eigenvalues dropped): what predictions and tuning see.
+    /// The spectrum of H = E\[H_hat\] (zero eigenvalues dropped): what predictions and tuning see.
     pub fn spectrum(&self) -> Result<Spectrum> {
         Spectrum::from_symmetric_psd(self.hessian().clone())
     }

@@ -25,14 +25,14 @@ use std::cell::{Cell, RefCell};
 pub enum Objective {
     /// Minimise the asymptotic rate rho.
     Rate,
-    /// Minimise T(eps) from the exact E[loss] curve (initial error N(0, I/d)).
+    /// Minimise T(eps) from the exact E\[loss\] curve (initial error N(0, I/d)).
     Target,
 }
 
 /// The target and the step budget used for T(eps).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Target {
-    /// Relative loss reduction eps: T(eps) is the first t with E[loss_t] <= eps E[loss_0].
+    /// Relative loss reduction eps: T(eps) is the first t with E\[loss_t\] <= eps E\[loss_0\].
     pub eps: f64,
     /// Step budget for the exact curve.
     pub max_steps: usize,
@@ -47,7 +47,9 @@ impl Default for Target {
 /// A tuned method.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Tuned {
+    /// The tuned hyperparameters.
     pub method: Method,
+    /// The asymptotic rate at them.
     pub rate: Rate,
     /// Objective evaluations spent.
     pub evaluations: usize,
@@ -187,7 +189,7 @@ pub fn tune(spectrum: &Spectrum, family: Family, batch: f64, objective: Objectiv
 /// from its neighbour's optimum: the previous batch's optimal parameters are a candidate at the
 /// next batch beside that batch's own rate optimum, and the search keeps the best point it sees.
 ///
-/// For fixed parameters E[loss_t] never grows with B (docs/theory.md §5, monotonicity), so
+/// For fixed parameters E\[loss_t\] never grows with B (docs/theory.md §5, monotonicity), so
 /// `T(B_k; θ*_{k-1}) <= T(B_{k-1}; θ*_{k-1})`, and with the candidate in the search the tuned
 /// T(B) (and, under `Rate`, the tuned rate) is non-increasing along the grid by construction.
 /// `done` is called after each batch.
@@ -358,6 +360,7 @@ fn target_value(spectrum: &Spectrum, method: &Method, batch: f64, eps: f64, cap:
 /// A method tuned on a finite sum, with its exact T(eps).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct FiniteTuned {
+    /// The tuned hyperparameters.
     pub method: Method,
     /// T(eps) from the exact finite-sum recursion; None if not reached within the budget.
     pub iterations: Option<usize>,
@@ -380,7 +383,7 @@ pub fn tune_finite_sum(
 }
 
 /// [`tune_finite_sum`] at every batch of `batches` (increasing), each warm-started from its
-/// neighbour's optimum as in [`tune_along`]: the finite-sum E[loss_t] at fixed parameters does
+/// neighbour's optimum as in [`tune_along`]: the finite-sum E\[loss_t\] at fixed parameters does
 /// not grow with B either (with or without replacement), so the tuned T(B) is non-increasing.
 pub fn tune_finite_sum_along(
     sum: &FiniteSum,

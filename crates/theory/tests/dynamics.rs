@@ -165,3 +165,13 @@ fn merged_equal_eigenvalues_give_the_same_curve() {
         }
     }
 }
+
+/// eps E[loss_0] from the isotropic start is eps tr(H) / (2d), the recursion's own loss at t = 0.
+#[test]
+fn the_isotropic_target_is_eps_times_the_initial_loss() {
+    let s: theory::Spectrum = "power:d=30,a=1".parse().unwrap();
+    let loss0 =
+        theory::GaussianDynamics::new(&s, &theory::Method::Sgd { lr: 0.1 }, 4.0).loss(&theory::Moments::isotropic(30));
+    let target = theory::dynamics::isotropic_target(&s, 1e-4);
+    assert!((target / (1e-4 * loss0) - 1.0).abs() < 1e-14, "{target} vs {loss0}");
+}

@@ -60,3 +60,38 @@ fn accelerated_rule_attains_its_gap_without_noise() {
         assert!((r / predicted - 1.0).abs() < 1e-7, "{spec}: exact {r} predicted {predicted}");
     }
 }
+
+/// The closed forms are defined once (`theory::predict`): `Predictions` and `SpectrumSummary`
+/// read the same functions, the HB speed-up is the ratio of the two lower-bound shapes, and the
+/// finite-sum L_B and step come from E[H_B^T H_B].
+#[test]
+fn every_closed_form_has_one_definition() {
+    use theory::predict::{
+        critical_batch_hb, critical_batch_hb_from_kappa, critical_batch_sgd, hb_speedup, smoothness,
+    };
+    let s: Spectrum = "power:d=40,a=1".parse().unwrap();
+    let (l, mu, tr) = (s.lambda_max(), s.lambda_min(), s.trace());
+    let sum = s.summary();
+    assert_eq!(sum.b_sgd, critical_batch_sgd(tr, l));
+    assert_eq!(sum.b_hb, critical_batch_hb(tr, l, mu));
+    assert!((critical_batch_hb_from_kappa(sum.b_sgd, sum.kappa) / sum.b_hb - 1.0).abs() < 1e-14);
+    for b in [1.0, 2.0, 7.0, 64.0, 4096.0, f64::INFINITY] {
+        let p = Predictions::new(&s, b);
+        assert_eq!(p, Predictions::from_constants(l, mu, tr, s.d(), b));
+        assert_eq!(p.l_b, smoothness(l, tr, b));
+        let ratio = p.t_sgd_shape / p.t_hb_shape;
+        assert!((hb_speedup(b, p.b_sgd, sum.kappa) / ratio - 1.0).abs() < 1e-12, "B = {b}");
+    }
+    assert_eq!(smoothness(l, tr, f64::INFINITY), l);
+
+    let system = theory::finite_sum::FiniteSum::random_system(60, &s, 3).unwrap();
+    let kaczmarz = theory::finite_sum::FiniteSum::kaczmarz(&system).unwrap();
+    let with = theory::finite_sum::Sampling::WithReplacement;
+    let h = kaczmarz.spectrum().unwrap().lambda_max();
+    for batch in [1, 8, 60] {
+        let gram = Spectrum::from_symmetric_psd(kaczmarz.gram(batch, with)).unwrap().lambda_max();
+        assert_eq!(kaczmarz.step(batch, with).unwrap(), h / gram);
+        assert_eq!(kaczmarz.smoothness(batch, with).unwrap(), gram / h);
+    }
+    assert!(kaczmarz.step(0, with).is_err());
+}

@@ -4,7 +4,7 @@
 //! reported (median, range), never judged.
 
 use super::{Part, describe_constant, family_law};
-use crate::sweep::Sweep;
+use crate::sweep::TunedSweep;
 use serde::Deserialize;
 use serde_json::json;
 use theory::Family;
@@ -20,12 +20,12 @@ pub struct Tolerance {
 }
 
 /// (tr/L, B_sat(SGD)) of one sweep.
-pub fn point(s: &Sweep) -> (f64, Option<f64>) {
+pub fn point(s: &TunedSweep) -> (f64, Option<f64>) {
     (s.summary.b_sgd, s.saturation(Family::Sgd))
 }
 
 /// The fit of ln B_sat(SGD) against ln(tr/L) over `sweeps` (see the module doc).
-pub fn check(tol: &Tolerance, sweeps: &[&Sweep]) -> Part {
+pub fn check(tol: &Tolerance, sweeps: &[&TunedSweep]) -> Part {
     let rows: Vec<(String, f64, Option<f64>)> = sweeps
         .iter()
         .map(|s| {

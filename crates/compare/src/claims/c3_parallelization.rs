@@ -4,7 +4,7 @@
 //! HB-over-SGD speedup slope between B_sgd and B_hb/4 and the largest B·T_HB(B)/T_HB(1) there.
 
 use super::{Part, fmt};
-use crate::sweep::Sweep;
+use crate::sweep::TunedSweep;
 use crate::verdict::{ExponentCheck, Verdict, log_log_slope};
 use serde::Deserialize;
 use serde_json::json;
@@ -20,7 +20,7 @@ pub struct Tolerance {
 
 /// The slope of ln T_HB against ln B on each sweep (see the module doc); pass iff every
 /// spectrum passes.
-pub fn check(tol: &Tolerance, sweeps: &[&Sweep]) -> Part {
+pub fn check(tol: &Tolerance, sweeps: &[&TunedSweep]) -> Part {
     let mut measured = Vec::new();
     let mut verdicts = Vec::new();
     let mut parts = Vec::new();

@@ -4,7 +4,7 @@
 //! constant (window/√κ) is reported, never judged.
 
 use super::{Part, describe_constant, family_law};
-use crate::sweep::Sweep;
+use crate::sweep::TunedSweep;
 use serde::Deserialize;
 use serde_json::json;
 use theory::Family;
@@ -19,13 +19,13 @@ pub struct Tolerance {
 }
 
 /// (√κ, B_sat(HB)/B_sat(SGD)) of one sweep.
-pub fn window(s: &Sweep) -> (f64, Option<f64>) {
+pub fn window(s: &TunedSweep) -> (f64, Option<f64>) {
     let ratio = s.saturation(Family::Sgd).zip(s.saturation(Family::Hb)).map(|(sgd, hb)| hb / sgd);
     (s.kappa().sqrt(), ratio)
 }
 
 /// The fit of ln(window) against ln √κ over `sweeps` (see the module doc).
-pub fn check(tol: &Tolerance, sweeps: &[&Sweep]) -> Part {
+pub fn check(tol: &Tolerance, sweeps: &[&TunedSweep]) -> Part {
     let rows: Vec<(String, f64, Option<f64>)> = sweeps
         .iter()
         .map(|s| {

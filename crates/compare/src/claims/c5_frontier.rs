@@ -3,7 +3,7 @@
 //! ratio is reported beside it (see C6).
 
 use super::{Part, fmt};
-use crate::sweep::Sweep;
+use crate::sweep::TunedSweep;
 use crate::verdict::{Verdict, log_log_slope};
 use serde::Deserialize;
 use serde_json::json;
@@ -21,7 +21,7 @@ pub struct Tolerance {
 
 /// Pass iff the ratio is at most `max_ratio` on every spectrum and its slope against κ at most
 /// `max_slope` (inconclusive with fewer than two spectra).
-pub fn check(tol: &Tolerance, sweeps: &[&Sweep]) -> Part {
+pub fn check(tol: &Tolerance, sweeps: &[&TunedSweep]) -> Part {
     let rows: Vec<(f64, f64, f64, String)> = sweeps
         .iter()
         .map(|s| {

@@ -4,7 +4,7 @@
 
 use super::Part;
 use crate::error::{Error, Result};
-use crate::sweep::Sweep;
+use crate::sweep::TunedSweep;
 use crate::verdict::Verdict;
 use serde::Deserialize;
 use serde_json::json;
@@ -27,12 +27,12 @@ pub struct Tolerance {
 /// spectrum (second) within [`slow_lo`, `slow_hi`]; on the fast one that ratio decreases with B
 /// while ASGD's T(B) keeps falling, for B <= `range` B_hb (beyond HB's saturation both T(B)
 /// are flat at their deterministic limits; the whole-grid monotonicity is reported too).
-pub fn check(tol: &Tolerance, sweeps: &[&Sweep]) -> Result<Part> {
+pub fn check(tol: &Tolerance, sweeps: &[&TunedSweep]) -> Result<Part> {
     let [fast, slow] = sweeps else {
         return Err(Error::Registry("C6 needs exactly two spectra (fast decay, slow decay)".into()));
     };
     // CE_ASGD / CE_HB = T_HB / T_ASGD at equal B.
-    let ratios = |s: &Sweep| -> Vec<f64> {
+    let ratios = |s: &TunedSweep| -> Vec<f64> {
         s.iterations(Family::Hb).iter().zip(s.iterations(Family::Asgd)).map(|(h, a)| h / a).collect()
     };
     let (fast_ratios, slow_ratios) = (ratios(fast), ratios(slow));

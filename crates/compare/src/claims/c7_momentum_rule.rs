@@ -8,7 +8,7 @@
 
 use super::Part;
 use crate::error::Result;
-use crate::sweep::Sweep;
+use crate::sweep::TunedSweep;
 use crate::verdict::{Check, Verdict, log_log_fit};
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -50,7 +50,7 @@ fn ratio(spectrum: &theory::Spectrum, method: &theory::Method, batch: f64, tuned
 }
 
 /// Every rule on every held-out sweep (see the module doc).
-pub fn check(tol: &Tolerance, protocol: &Protocol, sweeps: &[&Sweep]) -> Result<Part> {
+pub fn check(tol: &Tolerance, protocol: &Protocol, sweeps: &[&TunedSweep]) -> Result<Part> {
     let spectra = sweeps.iter().map(|s| s.spectrum()).collect::<Result<Vec<_>>>()?;
     let cells: Vec<(usize, usize, usize)> = (0..RULES.len())
         .flat_map(|r| (0..sweeps.len()).flat_map(move |s| (0..sweeps[s].batches.len()).map(move |b| (r, s, b))))

@@ -9,7 +9,7 @@ use super::{Part, c2_critical_batch, c3_parallelization, c4_hb_window};
 use crate::error::Result;
 use crate::profile::Profile;
 use crate::registry::{ClaimSpec, Spectra};
-use crate::sweep::Sweep;
+use crate::sweep::TunedSweep;
 use crate::verdict::Verdict;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -51,16 +51,16 @@ pub fn spectra(spec: &ClaimSpec, profile: Profile) -> Result<Vec<String>> {
 }
 
 /// The sweeps of [`spectra`] split into the claim's systems and its window family.
-pub fn split<'a>(spec: &ClaimSpec, sweeps: &[&'a Sweep]) -> Result<(Vec<&'a Sweep>, Vec<&'a Sweep>)> {
+pub fn split<'a>(spec: &ClaimSpec, sweeps: &[&'a TunedSweep]) -> Result<(Vec<&'a TunedSweep>, Vec<&'a TunedSweep>)> {
     let protocol: Protocol = spec.typed_protocol()?;
-    let listed = |lists: &Spectra, s: &Sweep| lists.all().any(|w| *w == s.spec);
+    let listed = |lists: &Spectra, s: &TunedSweep| lists.all().any(|w| *w == s.spec);
     let systems = sweeps.iter().filter(|s| spec.spectra.as_ref().is_some_and(|l| listed(l, s))).copied().collect();
     let window = sweeps.iter().filter(|s| listed(&protocol.window, s)).copied().collect();
     Ok((systems, window))
 }
 
 /// The three forms on the sweeps of [`spectra`] (in its order).
-pub fn check(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<Part> {
+pub fn check(spec: &ClaimSpec, sweeps: &[&TunedSweep]) -> Result<Part> {
     let tol: Tolerance = spec.typed()?;
     let (systems, window) = split(spec, sweeps)?;
     let parts = [

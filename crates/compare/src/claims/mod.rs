@@ -14,7 +14,7 @@ pub mod c8_kaczmarz;
 
 use crate::error::{Error, Result};
 use crate::registry::{ClaimSpec, Kind};
-use crate::sweep::Sweep;
+use crate::sweep::TunedSweep;
 use crate::verdict::{ExponentCheck, Verdict};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -70,7 +70,7 @@ pub struct Part {
 
 /// Evaluates claim `spec` on the sweeps of its spectra (in the claim file's order; C8: its
 /// systems, then its window family's).
-pub fn evaluate(spec: &ClaimSpec, sweeps: &[&Sweep]) -> Result<ClaimResult> {
+pub fn evaluate(spec: &ClaimSpec, sweeps: &[&TunedSweep]) -> Result<ClaimResult> {
     let part = match spec.kind {
         Kind::SgdCriticalBatch => c2_critical_batch::check(&spec.typed()?, sweeps),
         Kind::PerfectParallelization => c3_parallelization::check(&spec.typed()?, sweeps),

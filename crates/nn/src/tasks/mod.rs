@@ -273,15 +273,15 @@ pub fn columns(values: &[Vec<f64>], device: &Device) -> Tensor<3> {
     Tensor::from_data(TensorData::new(data, [values.len(), n, 1]), device)
 }
 
-/// The replicas' 1/(2B) |prediction_r - y_r|^2 over the B rows, shape [R], for predictions
-/// [R, B, 1] and labels [R, B, 1] (or [1, B, 1], shared).
+/// The replicas' 1/(2B) sum_i |prediction_r(x_i) - y_r,i|^2 over the B rows (and every output
+/// column), shape [R], for predictions [R, B, k] and labels [R, B, k] (or [1, B, k], shared).
 ///
 /// It multiplies by 1/(2B) rather than dividing by 2B: Burn 0.22.1's autodiff differentiates
 /// `div_scalar` with 1/rhs rounded to f32 (burn-autodiff `ops/tensor.rs`, `DivScalar`), which
 /// would cap f64 gradients at ~1e-8 relative accuracy; `mul_scalar` keeps the full f64 scalar.
 pub fn half_mse(prediction: Tensor<3>, y: Tensor<3>) -> Tensor<1> {
     let [replicas, rows, _] = prediction.dims();
-    (prediction - y).square().sum_dim(1).mul_scalar(1.0 / (2.0 * rows as f64)).reshape([replicas])
+    (prediction - y).square().sum_dim(2).sum_dim(1).mul_scalar(1.0 / (2.0 * rows as f64)).reshape([replicas])
 }
 
 /// Relative test error of every replica of a regression: sum_i (f_r(x_i) - y_i)^2 / sum_i

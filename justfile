@@ -40,6 +40,13 @@ bench-nn:
     cargo bench -p momlab-nn --bench step
     python3 benches/peers/mlp_step.py
 
+# On a GPU machine: the network steps and replica batches on wgpu beside flex and ndarray, then
+# C9's full profile on wgpu and on flex (f32 both), timed.
+bench-gpu:
+    cargo bench -p momlab-nn --features wgpu --bench step
+    time cargo run --release --features wgpu -- verify --profile full --only C9 --backend wgpu --precision f32 --out results/c9-wgpu --force
+    time cargo run --release --features wgpu -- verify --profile full --only C9 --backend flex --precision f32 --out results/c9-flex --force
+
 # The wgpu backend's test on Mesa's software Vulkan (installs mesa-vulkan-drivers if missing).
 test-wgpu:
     scripts/test-wgpu.sh

@@ -262,15 +262,8 @@ pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
     };
     let e = ensemble_with_progress(setup.problem.as_ref(), &setup.method, &config, &|| progress.inc());
     progress.finish();
-    let theory_at = |step: usize| setup.curve.get(step).copied().filter(|x| x.is_finite()).unwrap_or(f64::INFINITY);
-    let n = e.checkpoints.len();
-    let window = [n / 2, n - 1];
-    let fit = e.fit_rate(window, 20, 0.95);
-    let [from, to] = window.map(|k| e.checkpoints[k].step);
-    let theory_window_rate =
-        Some((theory_at(to) / theory_at(from)).powf(1.0 / (to - from) as f64)).filter(|r| r.is_finite() && to > from);
-    let last = e.checkpoints.last().filter(|c| c.alive > 0);
-    let hits: Vec<usize> = e.hits.iter().flatten().copied().collect();
+    let theory_at = |step: usize| sim::curve_at(&setup.curve, step);
+    let compared = e.against(&setup.curve);
     let rows: Vec<Row> = e
         .checkpoints
         .iter()
@@ -300,16 +293,16 @@ pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
         runs: a.runs,
         steps: a.steps,
         seed: a.seed,
-        empirical_rate: fit.map(|f| f.rate),
-        rate_ci: fit.map(|f| f.ci),
+        empirical_rate: compared.fit.map(|f| f.rate),
+        rate_ci: compared.fit.map(|f| f.ci),
         theory_rate: setup.theory_rate,
-        theory_window_rate,
-        mean_loss_final: last.map(|c| c.mean),
-        se_loss_final: last.map(|c| c.se),
+        theory_window_rate: compared.theory_window_rate,
+        mean_loss_final: compared.last.map(|l| l.0),
+        se_loss_final: compared.last.map(|l| l.1),
         theory_loss_final: theory_at(a.steps),
         diverged_runs: e.diverged_runs,
-        reached_target: hits.len(),
-        mean_iterations_to_target: (!hits.is_empty()).then(|| hits.iter().sum::<usize>() as f64 / hits.len() as f64),
+        reached_target: compared.reached_target,
+        mean_iterations_to_target: compared.mean_iterations_to_target,
         checkpoints: rows,
     };
     if a.json {

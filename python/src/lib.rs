@@ -719,15 +719,8 @@ fn simulate<'py>(
     let problem_ref: &dyn Problem = sim_problem.as_ref();
     let e = py.detach(|| ensemble(problem_ref, &method, &config));
     // The summary of `momlab simulate --json`, computed as the CLI computes it.
-    let theory_at = |step: usize| curve.get(step).copied().filter(|x| x.is_finite()).unwrap_or(f64::INFINITY);
-    let n = e.checkpoints.len();
-    let window = [n / 2, n - 1];
-    let fit = e.fit_rate(window, 20, 0.95);
-    let [from, to] = window.map(|k| e.checkpoints[k].step);
-    let theory_window_rate =
-        Some((theory_at(to) / theory_at(from)).powf(1.0 / (to - from) as f64)).filter(|r| r.is_finite() && to > from);
-    let last = e.checkpoints.last().filter(|c| c.alive > 0);
-    let hits: Vec<usize> = e.hits.iter().flatten().copied().collect();
+    let theory_at = |step: usize| sim::curve_at(&curve, step);
+    let compared = e.against(&curve);
     let cps = &e.checkpoints;
     let float = |f: &dyn Fn(&sim::Checkpoint) -> f64| PyArray1::from_vec(py, cps.iter().map(f).collect());
     let columns = PyDict::new(py);
@@ -748,19 +741,16 @@ fn simulate<'py>(
     meta.set_item("runs", runs)?;
     meta.set_item("steps", steps)?;
     meta.set_item("seed", seed)?;
-    meta.set_item("empirical_rate", fit.map(|f| f.rate))?;
-    meta.set_item("rate_ci", fit.map(|f| (f.ci[0], f.ci[1])))?;
+    meta.set_item("empirical_rate", compared.fit.map(|f| f.rate))?;
+    meta.set_item("rate_ci", compared.fit.map(|f| (f.ci[0], f.ci[1])))?;
     meta.set_item("theory_rate", theory_rate)?;
-    meta.set_item("theory_window_rate", theory_window_rate)?;
-    meta.set_item("mean_loss_final", last.map(|c| c.mean))?;
-    meta.set_item("se_loss_final", last.map(|c| c.se))?;
+    meta.set_item("theory_window_rate", compared.theory_window_rate)?;
+    meta.set_item("mean_loss_final", compared.last.map(|l| l.0))?;
+    meta.set_item("se_loss_final", compared.last.map(|l| l.1))?;
     meta.set_item("theory_loss_final", theory_at(steps))?;
     meta.set_item("diverged_runs", e.diverged_runs)?;
-    meta.set_item("reached_target", hits.len())?;
-    meta.set_item(
-        "mean_iterations_to_target",
-        (!hits.is_empty()).then(|| hits.iter().sum::<usize>() as f64 / hits.len() as f64),
-    )?;
+    meta.set_item("reached_target", compared.reached_target)?;
+    meta.set_item("mean_iterations_to_target", compared.mean_iterations_to_target)?;
     Ok((columns, meta))
 }
 

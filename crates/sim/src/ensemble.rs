@@ -66,6 +66,28 @@ pub struct RateFit {
     pub window: [usize; 2],
 }
 
+/// An ensemble against its exact curve: what `momlab simulate` (and the Python package) report
+/// beside the per-checkpoint statistics. See [`Ensemble::against`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Comparison {
+    /// The empirical rate over the second half of the checkpoints (checkpoint indices
+    /// [n/2, n-1]), 95 % jackknife interval over 20 groups of runs ([`Ensemble::fit_rate`]).
+    pub fit: Option<RateFit>,
+    /// The exact curve's rate over the same steps, (E[loss]_to / E[loss]_from)^(1/(to - from)).
+    pub theory_window_rate: Option<f64>,
+    /// Mean and standard error of the loss at the last checkpoint (None when no run survived).
+    pub last: Option<(f64, f64)>,
+    /// How many runs reached the target.
+    pub reached_target: usize,
+    /// Their mean number of iterations to it (None when none did).
+    pub mean_iterations_to_target: Option<f64>,
+}
+
+/// The exact curve at `step` (infinite past its end or where it is not finite).
+pub fn curve_at(curve: &[f64], step: usize) -> f64 {
+    curve.get(step).copied().filter(|x| x.is_finite()).unwrap_or(f64::INFINITY)
+}
+
 /// The result of an ensemble.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ensemble {
@@ -194,6 +216,26 @@ impl Ensemble {
     fn survivors(&self) -> impl Iterator<Item = &Vec<f64>> {
         let full = self.checkpoints.len();
         self.losses.iter().filter(move |l| l.len() == full)
+    }
+
+    /// This ensemble against the exact curve `curve` (E[loss_t] for t = 0, 1, ...). See
+    /// [`Comparison`].
+    pub fn against(&self, curve: &[f64]) -> Comparison {
+        let n = self.checkpoints.len();
+        let window = [n / 2, n.saturating_sub(1)];
+        let fit = self.fit_rate(window, 20, 0.95);
+        let [from, to] = window.map(|k| self.checkpoints.get(k).map_or(0, |c| c.step));
+        let theory_window_rate = Some((curve_at(curve, to) / curve_at(curve, from)).powf(1.0 / (to - from) as f64))
+            .filter(|r| r.is_finite() && to > from);
+        let hits: Vec<usize> = self.hits.iter().flatten().copied().collect();
+        Comparison {
+            fit,
+            theory_window_rate,
+            last: self.checkpoints.last().filter(|c| c.alive > 0).map(|c| (c.mean, c.se)),
+            reached_target: hits.len(),
+            mean_iterations_to_target: (!hits.is_empty())
+                .then(|| hits.iter().sum::<usize>() as f64 / hits.len() as f64),
+        }
     }
 
     /// The per-step rate of the mean loss over checkpoints `window = [k0, k1]`: the least-squares

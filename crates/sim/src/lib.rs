@@ -37,7 +37,9 @@ pub mod reduce;
 pub mod run;
 pub mod sampler;
 
-pub use ensemble::{Checkpoint, Deviation, Ensemble, EnsembleConfig, RateFit, ensemble, ensemble_with_progress};
+pub use ensemble::{
+    Checkpoint, Comparison, Deviation, Ensemble, EnsembleConfig, RateFit, curve_at, ensemble, ensemble_with_progress,
+};
 pub use problem::{FiniteSumProblem, GaussianRegression, Problem};
 pub use sampler::Sampler;
 

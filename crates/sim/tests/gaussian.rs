@@ -139,3 +139,26 @@ fn bad_input_is_an_error_not_a_panic() {
         assert!(sim::sampler::GaussianBatch::new(&[1.0, 0.0], 2, sampler).is_ok());
     }
 }
+
+/// The comparison with a curve: on a geometric curve E[loss_t] = 3 rho^t the exact window rate is
+/// rho; the last checkpoint's mean and SE, the target hits and the fitted rate are the
+/// ensemble's own.
+#[test]
+fn comparison_reads_the_window_rate_off_the_curve_and_the_rest_off_the_ensemble() {
+    let s: Spectrum = "power:d=20,a=1".parse().unwrap();
+    let m = Method::Sgd { lr: 0.5 };
+    let c = EnsembleConfig { eps: 0.3, ..config(400, 60, 3) };
+    let e = simulate(&s, &m, 4, Sampler::ChiSquare, &c);
+    let rho: f64 = 0.97;
+    let curve: Vec<f64> = (0..=60).map(|t| 3.0 * rho.powi(t)).collect();
+    let compared = e.against(&curve);
+    assert!((compared.theory_window_rate.unwrap() - rho).abs() < 1e-12);
+    let n = e.checkpoints.len();
+    assert_eq!(compared.fit, e.fit_rate([n / 2, n - 1], 20, 0.95));
+    let last = e.checkpoints.last().unwrap();
+    assert_eq!(compared.last, Some((last.mean, last.se)));
+    let hits: Vec<f64> = e.hits.iter().flatten().map(|&h| h as f64).collect();
+    assert!(!hits.is_empty() && compared.reached_target == hits.len());
+    assert_eq!(compared.mean_iterations_to_target, Some(hits.iter().sum::<f64>() / hits.len() as f64));
+    assert_eq!(sim::curve_at(&curve, 61), f64::INFINITY);
+}

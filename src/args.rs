@@ -47,7 +47,7 @@ pub fn number(s: &str) -> std::result::Result<f64, String> {
 /// The target options shared by `predict` and `phase`.
 #[derive(clap::Args, Clone, Copy)]
 pub struct TargetArgs {
-    /// Relative target eps: T(eps) = first t with E[loss_t] <= eps E[loss_0].
+    /// Relative target eps: T(eps) = first t with E(loss_t) <= eps E(loss_0).
     #[arg(long = "target", default_value = "1e-4", value_parser = number, allow_negative_numbers = true)]
     pub eps: f64,
     /// Step budget of the exact curve.

@@ -345,7 +345,7 @@ pub fn gaussian_theory(d: f64, threads: usize) -> Part {
     )
 }
 
-/// The exact curve E[loss_t] to a target, at most `max_steps` steps of the O(d) recursion:
+/// The exact curve E\[loss_t\] to a target, at most `max_steps` steps of the O(d) recursion:
 /// work <= 3 d max_steps (an upper bound: it stops at the target), for `evaluations` of them.
 pub fn exact_curve_bound(d: f64, max_steps: f64, evaluations: f64) -> Part {
     Part::work_bound(

@@ -20,7 +20,7 @@ pub struct Args {
     /// Spectrum: of H for gaussian; the eigenvalues a generated --system is built with.
     #[arg(long)]
     spectrum: Option<String>,
-    /// The system of kaczmarz/cd: a CSV file of A, or gen[:n=N][,seed=S] (built from --spectrum).
+    /// The system of kaczmarz/cd: a CSV file of A, or gen, gen:n=N or gen:n=N,seed=S (built from --spectrum).
     #[arg(long)]
     system: Option<String>,
     #[command(flatten)]

@@ -181,8 +181,8 @@ pub trait Task {
     fn data(&self) -> &Data;
     /// The initial model on `device` (R = 1), deterministic from the task's seed.
     fn init(&self, device: &Device) -> Self::Model;
-    /// Predictions [R, rows, 1] of the R replicas for input rows `x`: [R, rows, p], or
-    /// [1, rows, p] shared by all replicas.
+    /// Predictions `[R, rows, 1]` of the R replicas for input rows `x`: `[R, rows, p]`, or
+    /// `[1, rows, p]` shared by all replicas.
     fn forward(&self, model: &Self::Model, x: Tensor<3>) -> Tensor<3>;
     /// The name of the implicit regulariser ("frobenius_sq", "hessian_trace").
     fn regulariser_name(&self) -> &'static str;
@@ -219,8 +219,8 @@ pub trait Task {
         batch.noisy_labels(eps, rng)
     }
 
-    /// The replicas' losses [R]: replica r's is 1/(2B) sum_{i in batches[r]} (f_r(x_i) -
-    /// labels[r]_i)^2, tracked by autodiff when the model's parameters are. Every batch has the
+    /// The replicas' losses `[R]`: replica r's is 1/(2B) sum_{i in `batches[r]`} (f_r(x_i) -
+    /// `labels[r]_i`)^2, tracked by autodiff when the model's parameters are. Every batch has the
     /// same size B.
     fn batch_losses(&self, model: &Self::Model, loaded: &Loaded, batches: &[Batch], labels: &[Vec<f64>]) -> Tensor<1> {
         let n = self.data().train.rows;
@@ -240,7 +240,7 @@ pub trait Task {
         half_mse(self.forward(model, x), columns(labels, &loaded.device))
     }
 
-    /// The replicas' full-data losses with noise-free labels [R], 1/(2n) sum_i (f_r(x_i) -
+    /// The replicas' full-data losses with noise-free labels `[R]`, 1/(2n) sum_i (f_r(x_i) -
     /// y_i)^2, tracked (for gradients and Hessian-vector products: their sum's gradient holds
     /// every replica's own).
     fn train_loss_tensor(&self, model: &Self::Model, loaded: &Loaded) -> Tensor<1> {
@@ -274,7 +274,7 @@ pub fn columns(values: &[Vec<f64>], device: &Device) -> Tensor<3> {
 }
 
 /// The replicas' 1/(2B) sum_i |prediction_r(x_i) - y_r,i|^2 over the B rows (and every output
-/// column), shape [R], for predictions [R, B, k] and labels [R, B, k] (or [1, B, k], shared).
+/// column), shape `[R]`, for predictions `[R, B, k]` and labels `[R, B, k]` (or `[1, B, k]`, shared).
 ///
 /// It multiplies by 1/(2B) rather than dividing by 2B: Burn 0.22.1's autodiff differentiates
 /// `div_scalar` with 1/rhs rounded to f32 (burn-autodiff `ops/tensor.rs`, `DivScalar`), which

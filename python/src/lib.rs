@@ -706,7 +706,13 @@ fn simulate<'py>(
                 let curve = GaussianDynamics::new(s, &method, batch).loss_curve(Moments::isotropic(s.d()), steps);
                 (curve, theory::rate(s, &method, batch).rho)
             });
-            (Box::new(GaussianRegression::new(s, batch_n, sampler)), method, curve, rho, "gaussian")
+            (
+                Box::new(GaussianRegression::new(s, batch_n, sampler).map_err(value_error)?),
+                method,
+                curve,
+                rho,
+                "gaussian",
+            )
         }
     };
     let config = EnsembleConfig {

@@ -426,7 +426,7 @@ impl Ensemble {
     }
 }
 
-/// The exact curve E[loss_t], t = 0..=steps, kept in full: bytes = 8 (steps + 1).
+/// The exact curve E\[loss_t\], t = 0..=steps, kept in full: bytes = 8 (steps + 1).
 pub fn curve(steps: f64) -> Part {
     Part::memory("the exact loss curve (8 B x (steps + 1))", "--steps", F64 * (steps + 1.0))
 }

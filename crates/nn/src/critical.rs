@@ -245,7 +245,7 @@ fn replica_times<T: Task>(
 /// initial model already meets the target.
 ///
 /// Per batch (largest first), the walks of all arms advance together: their next points (every
-/// seed of each) are one set of replica batches ([`times_to_target`]).
+/// seed of each) are one set of replica batches (`times_to_target`).
 pub fn run<T: Task + Sync>(
     task: &T,
     backend: Backend,

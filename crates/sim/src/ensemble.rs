@@ -73,7 +73,7 @@ pub struct Comparison {
     /// The empirical rate over the second half of the checkpoints (checkpoint indices
     /// [n/2, n-1]), 95 % jackknife interval over 20 groups of runs ([`Ensemble::fit_rate`]).
     pub fit: Option<RateFit>,
-    /// The exact curve's rate over the same steps, (E[loss]_to / E[loss]_from)^(1/(to - from)).
+    /// The exact curve's rate over the same steps, (E\[loss\]_to / E\[loss\]_from)^(1/(to - from)).
     pub theory_window_rate: Option<f64>,
     /// Mean and standard error of the loss at the last checkpoint (None when no run survived).
     pub last: Option<(f64, f64)>,
@@ -218,7 +218,7 @@ impl Ensemble {
         self.losses.iter().filter(move |l| l.len() == full)
     }
 
-    /// This ensemble against the exact curve `curve` (E[loss_t] for t = 0, 1, ...). See
+    /// This ensemble against the exact curve `curve` (E\[loss_t\] for t = 0, 1, ...). See
     /// [`Comparison`].
     pub fn against(&self, curve: &[f64]) -> Comparison {
         let n = self.checkpoints.len();

@@ -164,16 +164,23 @@ fn times_to_target<T: Task + Sync>(
     backend: Backend,
     precision: Precision,
     runs: &[Run],
-    batch: usize,
-    target: f64,
-    initial: f64,
+    goal: Goal,
 ) -> Result<Vec<(Option<usize>, bool)>> {
     let size = runs.len().div_ceil(rayon::current_num_threads()).max(1);
     let groups = runs
         .par_chunks(size)
-        .map(|group| replica_times(task, backend, precision, group, batch, target, initial))
+        .map(|group| replica_times(task, backend, precision, group, goal))
         .collect::<Result<Vec<_>>>()?;
     Ok(groups.into_iter().flatten().collect())
+}
+
+/// What the runs of one round share: rows per mini-batch, the full train loss to reach and the
+/// initial loss (divergence is a loss above 100 times it).
+#[derive(Clone, Copy, Debug)]
+struct Goal {
+    batch: usize,
+    target: f64,
+    initial: f64,
 }
 
 /// [`times_to_target`] for one replica batch.
@@ -182,10 +189,9 @@ fn replica_times<T: Task>(
     backend: Backend,
     precision: Precision,
     runs: &[Run],
-    batch: usize,
-    target: f64,
-    initial: f64,
+    goal: Goal,
 ) -> Result<Vec<(Option<usize>, bool)>> {
+    let Goal { batch, target, initial } = goal;
     let device = crate::backend::device(backend, precision)?;
     let loaded = task.load(&device);
     let init = task.init(&device);
@@ -280,7 +286,8 @@ pub fn run<T: Task + Sync>(
                     grid.seeds.iter().map(move |&seed| Run { method, seed, budget })
                 })
                 .collect();
-            let times = times_to_target(task, backend, precision, &runs, batch, grid.target, initial_loss)?;
+            let goal = Goal { batch, target: grid.target, initial: initial_loss };
+            let times = times_to_target(task, backend, precision, &runs, goal)?;
             runs.iter().for_each(|_| run_done());
             for (&(a, k, budget), times) in due.iter().zip(times.chunks(seeds)) {
                 let walk = &mut walks[a];

@@ -33,7 +33,6 @@ use crate::optim::TemplateOptimizer;
 use crate::scan::Point;
 use crate::tasks::{Batch, Stream, Task, rng};
 use burn::tensor::Tensor;
-use rayon::prelude::*;
 use serde::Serialize;
 use theory::Method;
 
@@ -154,26 +153,6 @@ struct Run {
     budget: usize,
 }
 
-/// The runs `runs`, all with mini-batches of `batch` rows, as replica batches (one per rayon
-/// thread, the runs split evenly; the grouping does not change a result): per run, the first
-/// checkpoint at which the full train loss is <= `target` (None if its budget ran out or it
-/// diverged) and whether it diverged. See the [module docs](self) for checkpoints and
-/// divergence; the batch losses are read at checkpoints only.
-fn times_to_target<T: Task + Sync>(
-    task: &T,
-    backend: Backend,
-    precision: Precision,
-    runs: &[Run],
-    goal: Goal,
-) -> Result<Vec<(Option<usize>, bool)>> {
-    let size = runs.len().div_ceil(rayon::current_num_threads()).max(1);
-    let groups = runs
-        .par_chunks(size)
-        .map(|group| replica_times(task, backend, precision, group, goal))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(groups.into_iter().flatten().collect())
-}
-
 /// What the runs of one round share: rows per mini-batch, the full train loss to reach and the
 /// initial loss (divergence is a loss above 100 times it).
 #[derive(Clone, Copy, Debug)]
@@ -183,7 +162,10 @@ struct Goal {
     initial: f64,
 }
 
-/// [`times_to_target`] for one replica batch.
+/// The runs `runs`, all with mini-batches of `goal.batch` rows, as one replica batch: per run,
+/// the first checkpoint at which the full train loss is <= `goal.target` (None if its budget ran
+/// out or it diverged) and whether it diverged. See the [module docs](self) for checkpoints and
+/// divergence; the batch losses are read at checkpoints only.
 fn replica_times<T: Task>(
     task: &T,
     backend: Backend,
@@ -251,7 +233,8 @@ fn replica_times<T: Task>(
 /// initial model already meets the target.
 ///
 /// Per batch (largest first), the walks of all arms advance together: their next points (every
-/// seed of each) are one set of replica batches (`times_to_target`).
+/// seed of each) are one set of replica batches (`replica_times`, grouped by
+/// [`crate::train::in_replica_batches`]).
 pub fn run<T: Task + Sync>(
     task: &T,
     backend: Backend,
@@ -287,7 +270,9 @@ pub fn run<T: Task + Sync>(
                 })
                 .collect();
             let goal = Goal { batch, target: grid.target, initial: initial_loss };
-            let times = times_to_target(task, backend, precision, &runs, goal)?;
+            let times = crate::train::in_replica_batches(&runs, None, |group| {
+                replica_times(task, backend, precision, group, goal)
+            })?;
             runs.iter().for_each(|_| run_done());
             for (&(a, k, budget), times) in due.iter().zip(times.chunks(seeds)) {
                 let walk = &mut walks[a];

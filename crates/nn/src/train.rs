@@ -340,16 +340,25 @@ pub fn run_batched<T: Task + Sync>(
     max_replicas: Option<usize>,
     batch_done: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<Record>> {
+    in_replica_batches(configs, max_replicas, |group| {
+        let records = run_replicas(task, backend, precision, group)?;
+        batch_done(group.len());
+        Ok(records)
+    })
+}
+
+/// `f` on consecutive groups of `items` of at most `max` items (None: the items split evenly
+/// over rayon's threads), the groups in parallel; the outputs concatenated in the items' order.
+/// A group is one replica batch, and a replica's result does not depend on its batch, so the
+/// output does not depend on the grouping or the thread count.
+pub(crate) fn in_replica_batches<I: Sync, O: Send>(
+    items: &[I],
+    max: Option<usize>,
+    f: impl Fn(&[I]) -> Result<Vec<O>> + Sync,
+) -> Result<Vec<O>> {
     use rayon::prelude::*;
-    let size = max_replicas.unwrap_or_else(|| configs.len().div_ceil(rayon::current_num_threads())).max(1);
-    let groups = configs
-        .par_chunks(size)
-        .map(|group| {
-            let records = run_replicas(task, backend, precision, group)?;
-            batch_done(group.len());
-            Ok(records)
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let size = max.unwrap_or_else(|| items.len().div_ceil(rayon::current_num_threads())).max(1);
+    let groups = items.par_chunks(size).map(&f).collect::<Result<Vec<_>>>()?;
     Ok(groups.into_iter().flatten().collect())
 }
 

@@ -297,18 +297,21 @@ fn configs(a: &Args) -> Result<Vec<Config>> {
     };
     let momenta: Vec<Option<f64>> =
         if a.momentum.is_empty() { vec![None] } else { a.momentum.iter().copied().map(Some).collect() };
+    let rule = lr_rule(&a.schedule)?;
+    let interpolation = Interpolation::gd(a.interpolation_lr, a.interpolation_loss, a.interpolation_steps);
+    let record_every = a.record_every.unwrap_or((a.steps / 20).max(1));
     let mut configs = Vec::with_capacity(replicas(a) as usize);
     for &lr in &a.lr {
         for &momentum in &momenta {
-            let schedule = schedule(a, lr, momentum)?;
+            let schedule = schedule(a, rule, lr, momentum)?;
             configs.extend(a.seeds.iter().map(|seed| Config {
                 seed,
-                interpolation: Interpolation::gd(a.interpolation_lr, a.interpolation_loss, a.interpolation_steps),
+                interpolation,
                 schedule,
                 batch: a.batch,
                 eps: a.eps,
                 steps: a.steps,
-                record_every: a.record_every.unwrap_or((a.steps / 20).max(1)),
+                record_every,
                 stop,
             }));
         }
@@ -316,9 +319,9 @@ fn configs(a: &Args) -> Result<Vec<Config>> {
     Ok(configs)
 }
 
-/// The schedule of learning rate `lr` with momentum `momentum` (or `--scaling`'s coupling).
-fn schedule(a: &Args, lr: f64, momentum: Option<f64>) -> Result<Schedule> {
-    let rule = lr_rule(&a.schedule)?;
+/// The schedule of learning rate `lr` under `rule` with momentum `momentum` (or `--scaling`'s
+/// coupling).
+fn schedule(a: &Args, rule: Lr, lr: f64, momentum: Option<f64>) -> Result<Schedule> {
     if let Some((c, g)) = a.scaling {
         let base = match a.method {
             Family::Hb => theory::Method::Hb { lr, momentum: 0.0 },
@@ -361,13 +364,13 @@ pub fn network(task: TaskArg) -> (f64, f64, Vec<usize>) {
     }
 }
 
-/// What the run of `a` costs: one replica of the task's network, its steps (phase 1's cap as a
-/// bound) and its recorded checkpoints (`budget`).
 /// The number of runs the lists ask for: learning rates x momenta x seeds.
 fn replicas(a: &Args) -> f64 {
     a.lr.len().max(1) as f64 * a.momentum.len().max(1) as f64 * a.seeds.count()
 }
 
+/// What the runs of `a` cost: the replica batch of the task's network, its steps (phase 1's cap
+/// as a bound) and the recorded checkpoints (`budget`).
 fn estimate(a: &Args, precision: Precision) -> Estimate {
     let (params, rows, widths) = network(a.task.task);
     let r = replicas(a);

@@ -4,6 +4,9 @@
 //! must leave the working directory exactly as it found it (no file created, changed or removed,
 //! no directory created).
 
+mod common;
+
+use common::words;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -48,10 +51,6 @@ fn experiments(cwd: &Path, name: &str, claim: &str, edit: impl Fn(&str) -> Strin
         input(cwd, &format!("{name}/{id}.toml"), &if id == claim { edit(&text) } else { text });
     }
     format!("inputs/{name}")
-}
-
-fn words(line: &str) -> Vec<String> {
-    line.split_whitespace().map(String::from).collect()
 }
 
 #[test]
@@ -220,30 +219,5 @@ fn every_bad_input_exits_2_with_one_line_and_leaves_nothing_behind() {
         (curvature(&format!("--checkpoint {other_task}")), "the checkpoint is for task diabetes"),
     ];
     assert!(cases.len() >= 80, "{} cases", cases.len());
-    let mut failures = Vec::new();
-    for (args, expected) in &cases {
-        let before = snapshot(cwd);
-        let out = momlab_in(cwd, args);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let problem = if out.status.code() != Some(2) {
-            Some(format!("exit {:?}", out.status.code()))
-        } else if stderr.trim_end().lines().count() != 1 {
-            Some("not one line".into())
-        } else if !stderr.contains(expected) {
-            Some(format!("lacks '{expected}'"))
-        } else if stderr.contains("panicked") {
-            Some("panicked".into())
-        } else if snapshot(cwd) != before {
-            let after = snapshot(cwd);
-            let changed: Vec<_> =
-                after.keys().chain(before.keys()).filter(|k| after.get(*k) != before.get(*k)).collect();
-            Some(format!("left files behind: {changed:?}"))
-        } else {
-            None
-        };
-        if let Some(p) = problem {
-            failures.push(format!("{}: {p}: {}", args.join(" "), stderr.trim_end()));
-        }
-    }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    common::assert_refused(cwd, &cases, None, snapshot);
 }

@@ -3,16 +3,15 @@
 //! factor 2 of the measured peak resident memory on real runs; Ctrl-C leaves no file and exits
 //! with 130, and a long run announces itself in one line when stderr is not a terminal.
 
+mod common;
+
+use common::words;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn momlab() -> Command {
     Command::new(env!("CARGO_BIN_EXE_momlab"))
-}
-
-fn words(line: &str) -> Vec<String> {
-    line.split_whitespace().map(String::from).collect()
 }
 
 /// Every entry of `dir` (names only).
@@ -136,31 +135,7 @@ fn requests_that_cannot_fit_are_refused_at_once_with_one_line() {
         ),
     ];
     assert!(cases.len() >= 30, "{} cases", cases.len());
-    let before = listing(cwd);
-    let mut failures = Vec::new();
-    for (args, expected) in &cases {
-        let start = Instant::now();
-        let out = momlab().current_dir(cwd).args(args).output().unwrap();
-        let took = start.elapsed();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let problem = if out.status.code() != Some(2) {
-            Some(format!("exit {:?}", out.status.code()))
-        } else if stderr.trim_end().lines().count() != 1 {
-            Some("not one line".into())
-        } else if !stderr.contains(expected) {
-            Some(format!("lacks '{expected}'"))
-        } else if took > Duration::from_secs(1) {
-            Some(format!("took {took:?}"))
-        } else if listing(cwd) != before {
-            Some(format!("left files behind: {:?}", listing(cwd)))
-        } else {
-            None
-        };
-        if let Some(p) = problem {
-            failures.push(format!("{}: {p}: {}", args.join(" "), stderr.trim_end()));
-        }
-    }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    common::assert_refused(cwd, &cases, Some(Duration::from_secs(1)), listing);
 }
 
 #[test]

@@ -234,7 +234,7 @@ fn replica_times<T: Task>(
 ///
 /// Per batch (largest first), the walks of all arms advance together: their next points (every
 /// seed of each) are one set of replica batches (`replica_times`, grouped by
-/// [`crate::train::in_replica_batches`]).
+/// `train::in_replica_batches`).
 pub fn run<T: Task + Sync>(
     task: &T,
     backend: Backend,

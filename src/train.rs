@@ -77,7 +77,7 @@ pub struct Args {
     /// Label-noise steps (phase 2).
     #[arg(long)]
     steps: usize,
-    /// The runs' seeds (mini-batches, label noise, Hutchinson probes): a comma-separated list of
+    /// The runs' seeds (mini-batches, label noise): a comma-separated list of
     /// integers and ranges, e.g. 0..64 (0 to 63) or 0..=63,100.
     #[arg(long, alias = "seed", default_value = "0", value_parser = seeds)]
     seeds: Seeds,

@@ -68,7 +68,7 @@ impl Default for Settings {
 impl Settings {
     /// An error naming the first setting outside its domain.
     pub fn validate(&self) -> Result<()> {
-        hessian::Hutchinson { probes: self.probes, h: self.h }.validate()?;
+        hessian::check(self.probes, self.h)?;
         if self.power_iterations == 0 || self.lanczos_steps == 0 || self.slq_probes == 0 || self.slq_steps == 0 {
             return Err(Error::Invalid("power iterations, Lanczos steps, SLQ probes and steps must be >= 1".into()));
         }

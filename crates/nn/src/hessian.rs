@@ -5,8 +5,7 @@
 //!     H v ≈ (∇L(w + h v) - ∇L(w - h v)) / (2h)        (error O(h^2 |∇^3 L| |v|^3) + rounding)
 //! ```
 //!
-//! and the implicit regulariser of label-noise SGD (docs/theory.md §8), tr(∇²L), by Hutchinson's
-//! estimator with m Rademacher probes v_j (entries ±1, independent):
+//! and tr(∇²L) by Hutchinson's estimator with m Rademacher probes v_j (entries ±1, independent):
 //!
 //! ```text
 //!     tr H ≈ (1/m) sum_j v_j . H v_j,     Var(v . H v) = 2 (|H|_F^2 - sum_i H_ii^2)
@@ -29,8 +28,7 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 pub struct Trace {
     /// (1/m) sum_j v_j . H v_j.
     pub estimate: f64,
-    /// The standard error of `estimate`: the probes' sample standard deviation / sqrt(m)
-    /// (NaN for m = 1).
+    /// The standard error of `estimate`: the probes' sample standard deviation / sqrt(m).
     pub std_error: f64,
     /// m.
     pub probes: usize,
@@ -88,63 +86,28 @@ where
     M: Module,
     F: Fn(&M) -> Tensor<1>,
 {
+    check(probes, h)?;
     let w = params::values(model)?;
-    let layout = params::Layout { replicas: 1, lens: vec![w.len()] };
-    Ok(traces(model, &loss, &layout, &w, probes, h, std::slice::from_mut(rng))?.remove(0))
-}
-
-/// Hutchinson's estimate of every replica's tr(∇²L_r) for a replica batch `model` whose `loss`
-/// is the sum of the replicas' losses: replica r's probes come from `rngs[r]` (the same draws as
-/// [`hutchinson`] of that replica alone), and all replicas share each gradient pair. An error
-/// unless there is one generator per replica.
-pub fn hutchinson_replicas<M, F>(model: &M, loss: F, probes: usize, h: f64, rngs: &mut [Rng]) -> Result<Vec<Trace>>
-where
-    M: Module,
-    F: Fn(&M) -> Tensor<1>,
-{
-    let layout = params::layout(model)?;
-    if rngs.len() != layout.replicas {
-        return Err(crate::error::Error::Invalid(format!(
-            "{} probe generators for {} replicas",
-            rngs.len(),
-            layout.replicas
-        )));
-    }
-    traces(model, &loss, &layout, &params::values(model)?, probes, h, rngs)
-}
-
-/// The estimates of [`hutchinson_replicas`] at w (laid out as `layout`).
-fn traces<M, F>(
-    model: &M,
-    loss: &F,
-    layout: &params::Layout,
-    w: &[f64],
-    probes: usize,
-    h: f64,
-    rngs: &mut [Rng],
-) -> Result<Vec<Trace>>
-where
-    M: Module,
-    F: Fn(&M) -> Tensor<1>,
-{
-    let per_replica = layout.lens.iter().sum::<usize>();
-    let mut samples = vec![Vec::with_capacity(probes); layout.replicas];
-    for _ in 0..probes {
-        let vs: Vec<Vec<f64>> = rngs.iter_mut().map(|rng| rademacher(per_replica, rng)).collect();
-        let hv = layout.split(&hvp_at(model, loss, w, &layout.join(&vs), h)?);
-        for ((s, v), hv) in samples.iter_mut().zip(&vs).zip(&hv) {
-            s.push(v.iter().zip(hv).map(|(a, b)| a * b).sum::<f64>());
-        }
-    }
-    let m = probes as f64;
-    Ok(samples
-        .iter()
-        .map(|samples| {
-            let estimate = samples.iter().sum::<f64>() / m;
-            let var = samples.iter().map(|s| (s - estimate).powi(2)).sum::<f64>() / (m - 1.0);
-            Trace { estimate, std_error: (var / m).sqrt(), probes }
+    let samples: Vec<f64> = (0..probes)
+        .map(|_| {
+            let v = rademacher(w.len(), rng);
+            Ok(v.iter().zip(hvp_at(model, &loss, &w, &v, h)?).map(|(a, b)| a * b).sum::<f64>())
         })
-        .collect())
+        .collect::<Result<_>>()?;
+    let m = probes as f64;
+    let estimate = samples.iter().sum::<f64>() / m;
+    let var = samples.iter().map(|s| (s - estimate).powi(2)).sum::<f64>() / (m - 1.0);
+    Ok(Trace { estimate, std_error: (var / m).sqrt(), probes })
+}
+
+/// An error unless there are >= 2 probes (for a standard error) and h is finite and > 0.
+pub fn check(probes: usize, h: f64) -> Result<()> {
+    if probes >= 2 && h.is_finite() && h > 0.0 {
+        return Ok(());
+    }
+    Err(crate::error::Error::Invalid(format!(
+        "Hutchinson needs >= 2 probes and a finite step h > 0, got {probes} probes, h = {h}"
+    )))
 }
 
 /// The full Hessian at `model` (p x p row-major), column j by the central difference of
@@ -171,32 +134,4 @@ where
         }
     }
     Ok(hess)
-}
-
-/// The settings of a Hutchinson estimate: m probes, finite-difference step h.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
-pub struct Hutchinson {
-    pub probes: usize,
-    pub h: f64,
-}
-
-impl Hutchinson {
-    /// An error unless there are >= 2 probes (for a standard error) and h is finite and > 0.
-    pub fn validate(&self) -> crate::error::Result<()> {
-        if self.probes >= 2 && self.h.is_finite() && self.h > 0.0 {
-            Ok(())
-        } else {
-            Err(crate::error::Error::Invalid(format!(
-                "Hutchinson needs >= 2 probes and a finite step h > 0, got {} probes, h = {}",
-                self.probes, self.h
-            )))
-        }
-    }
-}
-
-impl Default for Hutchinson {
-    /// 8 probes, h = 1e-4 (for f64).
-    fn default() -> Self {
-        Hutchinson { probes: 8, h: 1e-4 }
-    }
 }

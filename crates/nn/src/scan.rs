@@ -143,7 +143,7 @@ pub fn run<T: Task + Sync>(
         )));
     }
     let device = crate::backend::device(backend, precision)?;
-    let start_regulariser = task.regulariser(&started.init(&device), &task.load(&device), &[0])?[0];
+    let start_regulariser = task.regulariser(&started.init(&device), &task.load(&device))?[0];
     if start_regulariser <= grid.threshold {
         return Err(Error::Invalid(format!(
             "the start already has regulariser {start_regulariser:.4} <= threshold {}",

@@ -13,8 +13,8 @@
 //!
 //! At phase 2's start and every `record_every` steps (and after the last step) a
 //! [`Checkpoint`] records the noise-free full train loss, the task's implicit regulariser
-//! (|U|_F^2 for matrix sensing, Hutchinson's tr(∇²L) for the MLPs, with the same probes at every
-//! checkpoint of a run) and the task's test error.
+//! (|U|_F^2 for matrix sensing, the Gauss–Newton trace for the MLPs, both exact) and the task's
+//! test error.
 //!
 //! The threshold ([`Stop`]) is checked at checkpoints only: the run stops at the first
 //! checkpoint where the regulariser (or the test error) is at or below the given value, and
@@ -25,9 +25,9 @@
 //! number of steps taken in it. In JSON, non-finite numbers are written as `null`.
 //!
 //! Randomness: one seed, independent streams ([`crate::tasks::Stream`]) for the batches (phase
-//! 1's mini-batches, if any, then phase 2's; a full batch draws nothing), the label noise and the
-//! Hutchinson probes, so runs that differ only in their schedule or noise level see the same
-//! batches and the same noise (common random numbers). The task's own seed fixes its data and
+//! 1's mini-batches, if any, then phase 2's; a full batch draws nothing) and the label noise, so
+//! runs that differ only in their schedule or noise level see the same batches and the same
+//! noise (common random numbers). The task's own seed fixes its data and
 //! initial model.
 
 use crate::backend::{Backend, Precision};
@@ -415,9 +415,8 @@ impl<T: Task> Batch2<'_, T> {
             subset = crate::params::select(model.clone(), &positions);
             &subset
         };
-        let seeds: Vec<u64> = due.iter().map(|&r| self.records[r].config.seed).collect();
         let train_loss = self.task.train_losses(measured, self.loaded)?;
-        let regulariser = self.task.regulariser(measured, self.loaded, &seeds)?;
+        let regulariser = self.task.regulariser(measured, self.loaded)?;
         let test_error = self.task.test_error(measured, self.loaded)?;
         let mut ended = Vec::new();
         for (j, &r) in due.iter().enumerate() {

@@ -66,9 +66,6 @@ impl MlpRegression for Linear {
     fn initial_weights(&self) -> MlpWeights {
         self.weights.clone()
     }
-    fn hutchinson(&self) -> nn::hessian::Hutchinson {
-        nn::hessian::Hutchinson::default()
-    }
 }
 
 fn sorted_eigenvalues(m: DMatrix<f64>) -> Vec<f64> {

@@ -106,7 +106,7 @@ fn teacher_student_runs_are_recorded_and_reproducible() {
     assert!(a.series.iter().all(|c| c.regulariser.is_finite() && c.regulariser > 0.0 && c.test_error.is_finite()));
     let json = serde_json::to_value(&a).unwrap();
     assert_eq!(json["task"], "teacher_student");
-    assert_eq!(json["regulariser"], "hessian_trace");
+    assert_eq!(json["regulariser"], "gauss_newton_trace");
     assert_eq!(json["backend"], "flex");
     assert_eq!(json["method"]["method"], "hb");
     assert_eq!(json["config"]["schedule"]["momentum"]["rule"], "coupled");

@@ -176,8 +176,8 @@ impl Task for MatrixSensing {
         "frobenius_sq"
     }
 
-    /// |U_r|_F^2 per replica (exact; `seeds` unused).
-    fn regulariser(&self, model: &Factor, _loaded: &Loaded, _seeds: &[u64]) -> Result<Vec<f64>> {
+    /// |U_r|_F^2 per replica.
+    fn regulariser(&self, model: &Factor, _loaded: &Loaded) -> Result<Vec<f64>> {
         Ok(params::replicas(model)?.iter().map(|u| u.iter().map(|u| u * u).sum()).collect())
     }
 

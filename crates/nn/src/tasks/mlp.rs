@@ -6,8 +6,9 @@
 //! ```
 //!
 //! with W_l of shape [width_{l-1}, width_l]. tanh (not ReLU) keeps the loss twice
-//! differentiable, so the Hessian trace the experiments track is defined everywhere and its
-//! finite-difference estimates are accurate.
+//! differentiable, so the Hessian and its Gauss–Newton part (the regulariser the experiments
+//! track, [`Mlp::row_gradient_norms`]) are defined everywhere and finite differences of
+//! gradients are accurate.
 //!
 //! [`MlpWeights`] holds the weights in f64 on the host (drawn from a seeded generator, and
 //! evaluated exactly there, e.g. to label data with a teacher); [`Mlp`] is the Burn module built
@@ -137,6 +138,42 @@ impl Mlp {
         }
         h
     }
+
+    /// The squared norm of every row's parameter gradient, |∇_w f_r(x_i)|^2, for a scalar output
+    /// (width_L = 1), without autodiff: [R, rows]. With a_0 = x, a_l = tanh(z_l) and the
+    /// backpropagated sensitivities d_l = ∂f/∂z_l,
+    ///
+    /// ```text
+    ///     d_L = 1,   d_l = (d_{l+1} W_{l+1}^T) ⊙ (1 - a_l^2),
+    ///     |∇_w f(x)|^2 = sum_l |∂f/∂W_l|_F^2 + |∂f/∂b_l|^2 = sum_l |d_l|^2 (|a_{l-1}|^2 + 1)
+    /// ```
+    ///
+    /// since ∂f/∂W_l = a_{l-1}^T d_l is an outer product (|u v^T|_F = |u| |v|). Inputs as in
+    /// [`Mlp::forward`].
+    ///
+    /// # Panics
+    /// When the output width is not 1.
+    pub fn row_gradient_norms(&self, x: Tensor<3>) -> Tensor<2> {
+        let last = self.layers.len() - 1;
+        let mut inputs = Vec::with_capacity(self.layers.len());
+        let mut h = x;
+        for (l, layer) in self.layers.iter().enumerate() {
+            let z = h.clone().matmul(layer.weight.val()) + layer.bias.val();
+            inputs.push(h);
+            h = if l < last { tanh(z) } else { z };
+        }
+        let [replicas, rows, outputs] = h.dims();
+        assert_eq!(outputs, 1, "gradient norms need a scalar output, got width {outputs}");
+        let squared_norm = |t: Tensor<3>| t.square().sum_dim(2);
+        let mut d = h.ones_like();
+        let mut total = squared_norm(d.clone()) * squared_norm(inputs[last].clone()).add_scalar(1.0);
+        for l in (0..last).rev() {
+            let a = inputs[l + 1].clone();
+            d = d.matmul(self.layers[l + 1].weight.val().swap_dims(1, 2)) * a.square().neg().add_scalar(1.0);
+            total = total + squared_norm(d.clone()) * squared_norm(inputs[l].clone()).add_scalar(1.0);
+        }
+        total.reshape([replicas, rows])
+    }
 }
 
 /// tanh(x) = 2 sigmoid(2x) - 1: the backends' sigmoid (exp with a fused backward) costs a
@@ -149,8 +186,8 @@ fn tanh(x: Tensor<3>) -> Tensor<3> {
 
 /// What distinguishes one MLP regression task from another (its name, settings, data and
 /// initial weights); the [`Task`](super::Task) implementation, shared by all of them, follows:
-/// squared loss, the Hutchinson trace of the Hessian as the regulariser (docs/theory.md §8) and
-/// 1 - R^2 on the test split as the test error.
+/// squared loss, the Gauss–Newton trace as the regulariser (docs/theory.md §8) and 1 - R^2 on
+/// the test split as the test error.
 pub trait MlpRegression {
     const NAME: &'static str;
     type Settings: serde::Serialize;
@@ -158,7 +195,6 @@ pub trait MlpRegression {
     fn dataset(&self) -> &super::Data;
     /// The initial weights (init stream of the seed).
     fn initial_weights(&self) -> MlpWeights;
-    fn hutchinson(&self) -> crate::hessian::Hutchinson;
 }
 
 impl<T: MlpRegression> super::Task for T {
@@ -185,18 +221,23 @@ impl<T: MlpRegression> super::Task for T {
     }
 
     fn regulariser_name(&self) -> &'static str {
-        "hessian_trace"
+        "gauss_newton_trace"
     }
 
-    /// tr(∇²L) of the noise-free full train loss per replica, by Hutchinson's estimator with
-    /// the task's settings, replica r with the probes of `seeds[r]`'s probe stream (the same
-    /// probes at every call).
-    fn regulariser(&self, model: &Mlp, loaded: &super::Loaded, seeds: &[u64]) -> crate::error::Result<Vec<f64>> {
-        let settings = self.hutchinson();
-        let mut rngs: Vec<Rng> = seeds.iter().map(|&s| super::rng(s, super::Stream::Probes)).collect();
-        let loss = |m: &Mlp| self.train_loss_tensor(m, loaded).sum();
-        let traces = crate::hessian::hutchinson_replicas(model, loss, settings.probes, settings.h, &mut rngs)?;
-        Ok(traces.iter().map(|t| t.estimate).collect())
+    /// The trace of the Gauss–Newton matrix of the noise-free full train loss per replica,
+    ///
+    /// ```text
+    ///     R(w) = tr( 1/n sum_i ∇f(x_i) ∇f(x_i)^T ) = 1/n sum_i |∇_w f(x_i)|^2,
+    /// ```
+    ///
+    /// exactly ([`Mlp::row_gradient_norms`], no probes). It is the
+    /// implicit regulariser of label-noise SGD (docs/theory.md §8), and on the interpolation
+    /// manifold it is tr(∇²L) itself: ∇²L = GN + 1/n sum_i (f(x_i) - y_i) ∇²f(x_i), and the
+    /// residuals vanish there.
+    fn regulariser(&self, model: &Mlp, loaded: &super::Loaded) -> crate::error::Result<Vec<f64>> {
+        let norms = model.valid().row_gradient_norms(loaded.x_train.clone().inner());
+        let [_, rows] = norms.dims();
+        super::read(norms.sum_dim(1).mul_scalar(1.0 / rows as f64))
     }
 
     /// The relative test MSE (1 - R^2) per replica.

@@ -18,8 +18,8 @@
 //! - [`diabetes`]: the diabetes data set shipped inside the `linfa-datasets` package,
 //!   standardised, trained as an MLP regression.
 //!
-//! The MLP tasks measure the implicit regulariser tr(∇²L) by Hutchinson's estimator
-//! ([`crate::hessian`]).
+//! The MLP tasks measure the implicit regulariser of label noise, the Gauss–Newton trace
+//! 1/n sum_i |∇_w f(x_i)|^2 (= tr(∇²L) at interpolation), exactly ([`mlp::MlpRegression`]).
 //!
 //! Replicas: a task's model holds R independent replicas of its parameters, stacked along a
 //! leading axis (replica r is slice r of every parameter; [`crate::params`]), so R runs with
@@ -61,7 +61,7 @@ pub enum Stream {
     Batches,
     /// Label noise.
     Noise,
-    /// Hutchinson probes.
+    /// Random probe vectors (Hutchinson, power iteration, Lanczos).
     Probes,
 }
 
@@ -184,12 +184,10 @@ pub trait Task {
     /// Predictions `[R, rows, 1]` of the R replicas for input rows `x`: `[R, rows, p]`, or
     /// `[1, rows, p]` shared by all replicas.
     fn forward(&self, model: &Self::Model, x: Tensor<3>) -> Tensor<3>;
-    /// The name of the implicit regulariser ("frobenius_sq", "hessian_trace").
+    /// The name of the implicit regulariser ("frobenius_sq", "gauss_newton_trace").
     fn regulariser_name(&self) -> &'static str;
-    /// The implicit regulariser of every replica; `seeds[r]` fixes any randomness replica r's
-    /// uses (Hutchinson probes), so repeated calls with one seed use the same probes. An error
-    /// unless there is one seed per replica.
-    fn regulariser(&self, model: &Self::Model, loaded: &Loaded, seeds: &[u64]) -> Result<Vec<f64>>;
+    /// The implicit regulariser of every replica, exact (deterministic in the parameters).
+    fn regulariser(&self, model: &Self::Model, loaded: &Loaded) -> Result<Vec<f64>>;
     /// The test error of every replica (each task says which).
     fn test_error(&self, model: &Self::Model, loaded: &Loaded) -> Result<Vec<f64>>;
 

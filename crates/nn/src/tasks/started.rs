@@ -64,8 +64,8 @@ impl<T: Task> Task for Started<'_, T> {
     fn regulariser_name(&self) -> &'static str {
         self.task.regulariser_name()
     }
-    fn regulariser(&self, model: &T::Model, loaded: &Loaded, seeds: &[u64]) -> Result<Vec<f64>> {
-        self.task.regulariser(model, loaded, seeds)
+    fn regulariser(&self, model: &T::Model, loaded: &Loaded) -> Result<Vec<f64>> {
+        self.task.regulariser(model, loaded)
     }
     fn test_error(&self, model: &T::Model, loaded: &Loaded) -> Result<Vec<f64>> {
         self.task.test_error(model, loaded)

@@ -7,7 +7,7 @@ use crate::budget::{self, Estimate};
 use crate::output;
 use crate::sweep::{Store, SweepArgs, Verbosity};
 use anyhow::Result;
-use compare::scaling::Training;
+use compare::Training;
 use compare::{ClaimSpec, Measurement, Profile, registry};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -278,9 +278,15 @@ fn verify_smoke_writes_a_complete_report() {
         assert!(t["curves"][0][1].as_array().unwrap().len() >= 3, "{}", t["curves"]);
         assert!(t["path"].as_array().unwrap().len() >= 2 && !t["density"].as_array().unwrap().is_empty());
     }
-    // C9 trained networks: three learning rates with a knee, a fitted exponent with an interval.
-    assert!(claims[8]["measured"]["g"]["slope_ci"].is_array(), "{}", claims[8]["measured"]);
-    assert!(claims[8]["measured"]["scan"]["points"][0].get("log_time_se").is_some(), "{}", claims[8]["measured"]);
+    // C9 trained networks on three tasks: three learning rates with a knee each, a fitted exponent
+    // with an interval, every scan point with its runs' times.
+    let c9 = claims[8]["measured"]["tasks"].as_array().unwrap();
+    let names: Vec<&str> = c9.iter().map(|t| t["task"].as_str().unwrap()).collect();
+    assert_eq!(names, ["matrix_sensing", "teacher_student", "diabetes"]);
+    for t in c9 {
+        assert!(t["g"]["slope_ci"].is_array() && t["optima"].as_array().unwrap().len() == 3, "{t}");
+        assert!(t["scan"]["points"][0]["times"].is_array(), "{t}");
+    }
     for c in claims {
         for key in ["id", "source", "predicted", "measured", "tolerance", "verdict", "figures"] {
             assert!(c.get(key).is_some_and(|v| !v.is_null()), "{key} missing: {c}");

@@ -218,6 +218,11 @@ fn range(panel: &Panel, x_axis: bool) -> std::ops::Range<f64> {
     }
     if x_axis {
         values.extend(panel.marks.iter().map(|m| m.x));
+        // A note's text runs to the right of its anchor: leave room for it on a log axis
+        // (about 0.02 decade per character at the panel's usual span of two decades).
+        if log {
+            values.extend(panel.notes.iter().map(|(x, _, text)| x * 10f64.powf(0.02 * text.chars().count() as f64)));
+        }
     }
     values.retain(|v| v.is_finite() && (!log || *v > 0.0));
     let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
@@ -225,7 +230,10 @@ fn range(panel: &Panel, x_axis: bool) -> std::ops::Range<f64> {
         (false, _) => 1.0..10.0,
         (true, true) => {
             let (lo, hi) = if hi > lo * 1.5 { (lo, hi) } else { (lo / 2.0, hi * 2.0) };
-            lo / 1.4..hi * 1.4
+            // Plotters puts a log axis's key points from the first power of ten at or above the
+            // start, so the start is a power of ten (a hair below it: plotters takes the ceiling
+            // of its rounded log10): no partial decade goes unlabelled.
+            10f64.powf((lo / 1.4).log10().floor()) * (1.0 - 1e-9)..hi * 1.4
         }
         (true, false) => {
             let pad = if hi > lo { 0.05 * (hi - lo) } else { 0.5 * lo.abs().max(1.0) };

@@ -14,12 +14,12 @@
 
 use crate::claims::c7_momentum_rule;
 use crate::claims::c8_kaczmarz;
-use crate::claims::{ClaimResult, c2_critical_batch, c3_parallelization, c4_hb_window};
+use crate::claims::{ClaimResult, c2_critical_batch, c3_parallelization, c4_hb_window, c9_momentum_scaling};
 use crate::error::Result;
 use crate::figure::{Axis, Figure, Kind, Mark, Panel, Series, color};
 use crate::registry::ClaimSpec;
 use crate::sweep::{FAMILIES, KACZMARZ_FAMILIES, TunedSweep};
-use crate::verdict::ExponentCheck;
+use crate::verdict::{ExponentCheck, LogLogFit};
 use plotters::chart::SeriesLabelPosition;
 use plotters::style::RGBColor;
 use serde_json::Value;
@@ -47,7 +47,7 @@ pub fn draw(spec: &ClaimSpec, result: &ClaimResult, sweeps: &[&TunedSweep], dir:
                 window(id, &family, &tol.window),
             ]
         }
-        "C9" => scaling(id, &result.measured),
+        "C9" => scaling(id, &result.measured)?,
         "C10" => transfer(id, &result.measured),
         _ => Vec::new(),
     };
@@ -312,102 +312,96 @@ fn exactness(id: &str, measured: &Value) -> Figure {
     Figure { name: format!("{id}-curves"), cols: 2, panels }
 }
 
-/// C9 from its measured scan (`measured`: scan.points, optima, fits): T against 1 - β per η, and the
-/// optima against η with the fitted power laws and the predicted exponent 2/3.
-fn scaling(id: &str, measured: &Value) -> Vec<Figure> {
-    let num = |v: &Value, key: &str| v[key].as_f64().unwrap_or(f64::NAN);
-    let empty = Vec::new();
-    let (points, optima) =
-        (measured["scan"]["points"].as_array().unwrap_or(&empty), measured["optima"].as_array().unwrap_or(&empty));
-    let knee_factor = num(measured, "knee_factor");
+/// C9 from its typed measurement: per task, T against 1 - β per η (minimum and knee marked), and
+/// the optima against η with the fitted power laws and the predicted exponent 2/3.
+fn scaling(id: &str, measured: &Value) -> Result<Vec<Figure>> {
+    let measured: c9_momentum_scaling::Measured = serde_json::from_value(measured.clone())
+        .map_err(|e| crate::error::Error::Registry(format!("{id}: measured: {e}")))?;
+    let mut times = Vec::new();
+    let mut fits = Vec::new();
+    for task in &measured.tasks {
+        times.push(scan_panel(task, measured.knee_factor));
+        fits.extend(optima_panels(task));
+    }
+    Ok(vec![
+        Figure { name: format!("{id}-time"), cols: times.len(), panels: times },
+        Figure { name: format!("{id}-fit"), cols: 2, panels: fits },
+    ])
+}
+
+/// T against 1 - β, one curve per η with ± 2 SE bars over seeds, the minima and the knees.
+fn scan_panel(task: &c9_momentum_scaling::TaskResult, knee_factor: f64) -> Panel {
     let mut time = Panel::new(
-        "label-noise HB: steps to the threshold (mean ± 2 SE over seeds)",
+        format!("{}: steps to {} ≤ {}", task.task, task.scan.regulariser, task.scan.grid.threshold),
         Axis::log("1 − β"),
-        Axis::log("steps T"),
+        Axis::log("steps T (mean ± 2 SE over seeds)"),
     );
-    for (k, o) in optima.iter().enumerate() {
-        let lr = num(o, "lr");
-        let mine: Vec<&Value> = points.iter().filter(|p| num(p, "lr") == lr && p["log_time"].is_f64()).collect();
-        let line: Vec<(f64, f64)> = mine.iter().map(|p| (num(p, "one_minus_beta"), num(p, "log_time").exp())).collect();
-        let bars = mine
+    for (k, &lr) in task.scan.grid.lrs.iter().enumerate() {
+        let timed: Vec<(f64, f64, f64)> = task
+            .scan
+            .at_lr(k)
             .iter()
-            .map(|p| {
-                let (m, se) = (num(p, "log_time"), num(p, "log_time_se"));
-                ((m - 2.0 * se).exp(), (m + 2.0 * se).exp())
-            })
+            .filter_map(|p| Some((p.one_minus_beta, p.log_time()?, p.log_time_se()?)))
             .collect();
+        let line: Vec<(f64, f64)> = timed.iter().map(|&(x, m, _)| (x, m.exp())).collect();
+        let bars = timed.iter().map(|&(_, m, se)| ((m - 2.0 * se).exp(), (m + 2.0 * se).exp())).collect();
         if let Some(&(x, y)) = line.last() {
             time.notes.push((x * 1.08, y, format!("η={lr:.1e}")));
         }
         time.series.push(Series::new("", color(k), Kind::Bars(bars), line).unlabelled());
     }
-    let t_min: Vec<(f64, f64)> = optima.iter().map(|o| (num(o, "at_min"), num(o, "t_min"))).collect();
+    let t_min: Vec<(f64, f64)> = task.optima.iter().map(|o| (o.at_min, o.t_min)).collect();
     time.series.push(Series::new("minimum", RGBColor(0, 0, 0), Kind::Markers, t_min));
-    let knees = optima.iter().map(|o| (num(o, "knee"), knee_factor * num(o, "t_min"))).collect();
+    let knees = task.optima.iter().filter_map(|o| Some((o.knee?, knee_factor * o.t_min))).collect();
     time.series.push(Series::new(format!("knee: T = {knee_factor} T*"), RGBColor(200, 0, 0), Kind::Markers, knees));
     time.legend = SeriesLabelPosition::UpperRight;
+    time
+}
 
-    let lrs: Vec<f64> = optima.iter().map(|o| num(o, "lr")).collect();
+/// (1 - β)* against η and T* against η, each with its fit and the predicted 2/3 law drawn through
+/// the points' centroid.
+fn optima_panels(task: &c9_momentum_scaling::TaskResult) -> [Panel; 2] {
+    let lrs: Vec<f64> = task.optima.iter().map(|o| o.lr).collect();
     let span = [lrs.iter().copied().fold(f64::INFINITY, f64::min) / 1.3, lrs.iter().copied().fold(0.0, f64::max) * 1.3];
-    let power = |fit: &Value, slope: f64, anchor: Option<(f64, f64)>| -> Vec<(f64, f64)> {
-        // Through exp(intercept) x^slope, or with `slope` through the anchor point.
-        span.iter()
-            .map(|&x| match anchor {
-                Some((x0, y0)) => (x, y0 * (x / x0).powf(slope)),
-                None => (x, num(fit, "intercept").exp() * x.powf(num(fit, "slope"))),
-            })
-            .collect()
+    let fitted = |fit: &LogLogFit| -> Vec<(f64, f64)> {
+        span.iter().map(|&x| (x, fit.intercept.exp() * x.powf(fit.slope))).collect()
     };
-    let centroid = |pts: &[(f64, f64)]| {
-        let pts: Vec<&(f64, f64)> = pts.iter().filter(|p| p.1 > 0.0 && p.1.is_finite()).collect();
-        let n = pts.len().max(1) as f64;
-        let (lx, ly) = pts.iter().fold((0.0, 0.0), |a, p| (a.0 + p.0.ln(), a.1 + p.1.ln()));
-        ((lx / n).exp(), (ly / n).exp())
+    let guide = |points: &[(f64, f64)], slope: f64| -> Vec<(f64, f64)> {
+        let n = points.len().max(1) as f64;
+        let (lx, ly) = points.iter().fold((0.0, 0.0), |a, p| (a.0 + p.0.ln(), a.1 + p.1.ln()));
+        let (x0, y0) = ((lx / n).exp(), (ly / n).exp());
+        span.iter().map(|&x| (x, y0 * (x / x0).powf(slope))).collect()
     };
-    let mut knee_panel =
-        Panel::new("optimal momentum against the learning rate", Axis::log("learning rate η"), Axis::log("(1 − β)*"));
-    let knee_points: Vec<(f64, f64)> = optima.iter().map(|o| (num(o, "lr"), num(o, "knee"))).collect();
-    knee_panel.series.push(Series::new("knee (1 − β)*", color(0), Kind::Markers, knee_points.clone()));
-    let fits: Vec<(f64, f64)> = optima.iter().map(|o| (num(o, "lr"), num(o, "min_fit"))).collect();
-    if fits.iter().any(|p| p.1.is_finite()) {
-        knee_panel.series.push(Series::new("minimum (local parabola)", color(1), Kind::Markers, fits));
+    let mut knee = Panel::new(
+        format!("{}: optimal momentum against η", task.task),
+        Axis::log("learning rate η"),
+        Axis::log("(1 − β)*"),
+    );
+    let knees: Vec<(f64, f64)> = task.optima.iter().filter_map(|o| Some((o.lr, o.knee?))).collect();
+    knee.series.push(Series::new("knee (1 − β)*", color(0), Kind::Markers, knees.clone()));
+    let vertices: Vec<(f64, f64)> = task.optima.iter().filter_map(|o| Some((o.lr, o.min_fit?))).collect();
+    if !vertices.is_empty() {
+        knee.series.push(Series::new("minimum (local parabola)", color(1), Kind::Markers, vertices));
     }
-    let g = &measured["g"];
-    if g.is_object() {
-        let label = format!("fit: g = {:.3}", num(g, "slope"));
-        knee_panel.series.push(Series::new(label, color(0), Kind::Line, power(g, 0.0, None)));
+    if let Some(g) = &task.g {
+        knee.series.push(Series::new(format!("fit: g = {:.3}", g.slope), color(0), Kind::Line, fitted(g)));
     }
-    knee_panel.series.push(Series::new(
-        "g = 2/3",
-        RGBColor(60, 60, 60),
-        Kind::Dashed,
-        power(g, 2.0 / 3.0, Some(centroid(&knee_points))),
-    ));
-    knee_panel.legend = SeriesLabelPosition::UpperLeft;
+    if !knees.is_empty() {
+        knee.series.push(Series::new("g = 2/3", RGBColor(60, 60, 60), Kind::Dashed, guide(&knees, 2.0 / 3.0)));
+    }
+    knee.legend = SeriesLabelPosition::UpperLeft;
 
-    let mut t_panel =
-        Panel::new("fastest time against the learning rate", Axis::log("learning rate η"), Axis::log("T*"));
-    let t_points: Vec<(f64, f64)> = optima.iter().map(|o| (num(o, "lr"), num(o, "t_min"))).collect();
-    t_panel.series.push(Series::new("T*", color(2), Kind::Markers, t_points.clone()));
-    let t = &measured["time"];
-    if t.is_object() {
-        t_panel.series.push(Series::new(
-            format!("fit: T* ∝ η^{:.3}", num(t, "slope")),
-            color(2),
-            Kind::Line,
-            power(t, 0.0, None),
-        ));
+    let mut fastest =
+        Panel::new(format!("{}: fastest time against η", task.task), Axis::log("learning rate η"), Axis::log("T*"));
+    let t_points: Vec<(f64, f64)> = task.optima.iter().map(|o| (o.lr, o.t_min)).collect();
+    fastest.series.push(Series::new("T*", color(2), Kind::Markers, t_points.clone()));
+    if let Some(t) = &task.time {
+        fastest.series.push(Series::new(format!("fit: T* ∝ η^{:.3}", t.slope), color(2), Kind::Line, fitted(t)));
     }
-    t_panel.series.push(Series::new(
-        "η^(−2/3)",
-        RGBColor(60, 60, 60),
-        Kind::Dashed,
-        power(t, -2.0 / 3.0, Some(centroid(&t_points))),
-    ));
-    vec![
-        Figure { name: format!("{id}-time"), cols: 1, panels: vec![time] },
-        Figure { name: format!("{id}-fit"), cols: 2, panels: vec![knee_panel, t_panel] },
-    ]
+    if !t_points.is_empty() {
+        fastest.series.push(Series::new("η^(−2/3)", RGBColor(60, 60, 60), Kind::Dashed, guide(&t_points, -2.0 / 3.0)));
+    }
+    [knee, fastest]
 }
 
 /// C10 from its measured tasks (`measured.tasks[]`: curves, predicted, sgd, hb, initial.density).

@@ -30,9 +30,7 @@ pub mod montecarlo;
 pub mod profile;
 pub mod registry;
 pub mod report;
-pub mod scaling;
 pub mod sweep;
-pub mod transfer;
 pub mod verdict;
 
 pub use claims::ClaimResult;
@@ -44,6 +42,13 @@ pub use verdict::Verdict;
 
 use serde::{Deserialize, Serialize};
 use sweep::{FAMILIES, KACZMARZ_FAMILIES, SweepProblem, TunedSweep};
+
+/// Where the networks of a claim train (C9, C10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Training {
+    pub backend: nn::Backend,
+    pub precision: nn::Precision,
+}
 
 /// The claims named in `only` (all when empty), in registry order; unknown ids are an error.
 pub fn select(claims: Vec<ClaimSpec>, only: &[String]) -> Result<Vec<ClaimSpec>> {
@@ -134,8 +139,8 @@ impl Unit {
             }
             Unit::Kaczmarz { .. } => (KACZMARZ_FAMILIES.len() * batches) as u64,
             Unit::Claim { id } => match claim(claims, id)? {
-                c if c.kind == Kind::BatchTransfer => transfer::runs(c, profile)?,
-                c if measures(c) == Measures::Network => scaling::runs(c, profile)?,
+                c if c.kind == Kind::BatchTransfer => claims::c10_batch_transfer::runs(c, profile)?,
+                c if measures(c) == Measures::Network => claims::c9_momentum_scaling::runs(c, profile)?,
                 c => {
                     exactness_budget(c, profile)?;
                     1
@@ -191,7 +196,7 @@ pub fn measure(
     unit: &Unit,
     claims: &[ClaimSpec],
     profile: Profile,
-    training: scaling::Training,
+    training: Training,
     cell_done: &(dyn Fn() + Sync),
 ) -> Result<Measurement> {
     let batches = profile.batches();
@@ -207,8 +212,10 @@ pub fn measure(
         Unit::Claim { id } => {
             let c = claim(claims, id)?;
             Measurement::Claim(match measures(c) {
-                _ if c.kind == Kind::BatchTransfer => transfer::evaluate(c, profile, training, cell_done)?,
-                Measures::Network => scaling::evaluate(c, profile, training, cell_done)?,
+                _ if c.kind == Kind::BatchTransfer => {
+                    claims::c10_batch_transfer::evaluate(c, profile, training, cell_done)?
+                }
+                Measures::Network => claims::c9_momentum_scaling::evaluate(c, profile, training, cell_done)?,
                 _ => exactness::evaluate(c, &profile.spectra(c)[0], exactness_budget(c, profile)?)?,
             })
         }

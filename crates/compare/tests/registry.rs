@@ -81,11 +81,26 @@ fn malformed_claims_are_refused() {
         let err = ClaimSpec::parse(&text, "bad.toml").unwrap_err().to_string();
         assert!(err.contains(expected) && err.starts_with("bad.toml"), "{expected}: {err}");
     }
-    let network = "id = \"C9\"\nkind = \"momentum_scaling\"\nsource = \"s\"\nstatement = \"t\"\ntask = \"matrix_sensing\"\n[tolerance]\ng = 0.5\n";
+    let network = "id = \"C10\"\nkind = \"batch_transfer\"\nsource = \"s\"\nstatement = \"t\"\ntask = \"matrix_sensing\"\n[tolerance]\ng = 0.5\n";
     let spec = ClaimSpec::parse(network, "ok.toml").unwrap();
     assert_eq!(spec.task.as_deref(), Some("matrix_sensing"));
     assert_eq!(spec.tolerance("g").unwrap(), 0.5);
     assert!(spec.tolerance("h").unwrap_err().to_string().contains("lacks 'h'"));
+    // C9's typed protocol: every task table and grid refuses unknown fields, and every task is
+    // built at load.
+    let c9 = std::fs::read_to_string(experiments().join("C9.toml")).unwrap();
+    assert!(ClaimSpec::parse(&c9, "C9.toml").is_ok());
+    let cases = [
+        (c9.replace("seeds = 16 }", "seeds = 16, seed = 1 }"), "unknown field `seed`"),
+        (c9.replace("student_hidden = 12", "student_width = 12"), "unknown field `student_width`"),
+        (c9.replace("[protocol.diabetes]", "[protocol.diabetis]"), "unknown field `diabetis`"),
+        (c9.replace("threshold = 7.0\n", ""), "missing field `threshold`"),
+        (c9.replace("hidden = 32,", "hidden = 0,"), "hidden width"),
+    ];
+    for (text, expected) in cases {
+        let err = ClaimSpec::parse(&text, "C9.toml").unwrap_err().to_string();
+        assert!(err.contains(expected) && err.starts_with("C9.toml"), "{expected}: {err}");
+    }
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("C1.toml"), good).unwrap();
     assert!(load(dir.path()).unwrap_err().to_string().contains("file name must be C2.toml"));

@@ -1,7 +1,8 @@
 //! C9's optimum estimates on synthetic scans with known answers, and its verdict end to end on
 //! the smoke profile.
 
-use compare::scaling::{Measured, optimum};
+use compare::claims::c9_momentum_scaling::{TaskResult, Tolerance, judge, optimum};
+use compare::verdict::{LogLogFit, Verdict};
 use nn::scan::{Grid, Point, Scan};
 
 /// A point whose every seed took `t` steps (None: censored at `budget`).
@@ -82,7 +83,7 @@ fn the_fit_recovers_the_exponent_of_synthetic_knees() {
         grid,
         points,
     };
-    let m = Measured::new(scan, 1.25);
+    let m = TaskResult::new(scan, &TOLERANCE);
     let fit = m.g.unwrap();
     assert!(
         (fit.slope - g).abs() < 1e-3 && (fit.intercept.exp() / (0.3 * 1.25f64.sqrt()) - 1.0).abs() < 1e-2,
@@ -90,4 +91,37 @@ fn the_fit_recovers_the_exponent_of_synthetic_knees() {
     );
     assert!((m.time.unwrap().slope + g).abs() < 1e-3);
     assert_eq!(m.local_g.len(), 3);
+    assert_eq!(m.verdict, Verdict::Pass);
+    assert!(m.interval_contains);
+}
+
+/// C9's tolerances as in experiments/C9.toml.
+const TOLERANCE: Tolerance = Tolerance { g: 2.0 / 3.0, g_abs: 0.15, knee: 1.25 };
+
+fn fit(slope: f64, half: f64) -> LogLogFit {
+    LogLogFit { slope, intercept: 0.0, slope_ci: Some([slope - half, slope + half]), n: 5 }
+}
+
+/// The verdict on fitted exponents built to pass, to fail and to be inconclusive, with margins
+/// in units of the interval's half-width.
+#[test]
+fn the_verdict_passes_fails_and_is_inconclusive_where_it_should() {
+    // Band [0.517, 0.817] around 2/3.
+    let cases = [
+        (fit(0.70, 0.05), Verdict::Pass, true),          // [0.65, 0.75] inside the band
+        (fit(0.78, 0.03), Verdict::Pass, false),         // [0.75, 0.81] inside, misses 2/3
+        (fit(0.75, 0.12), Verdict::Inconclusive, true),  // contains 2/3 but reaches 0.87 > 0.817
+        (fit(0.85, 0.10), Verdict::Inconclusive, false), // [0.75, 0.95] straddles the edge
+        (fit(0.90, 0.05), Verdict::Fail, false),         // [0.85, 0.95] wholly above the band
+        (fit(0.50, 0.01), Verdict::Fail, false),         // [0.49, 0.51] wholly below it
+    ];
+    for (g, verdict, contains) in cases {
+        let (check, c, v) = judge(Some(&g), &TOLERANCE);
+        assert_eq!((v, c), (verdict, contains), "g = {:?}", g.slope_ci);
+        let margin = (TOLERANCE.g_abs - (g.slope - TOLERANCE.g).abs())
+            / (0.5 * (g.slope_ci.unwrap()[1] - g.slope_ci.unwrap()[0]));
+        assert!((check.margin.unwrap() - margin).abs() < 1e-12);
+    }
+    // Fewer than three knees: no fit, inconclusive.
+    assert_eq!(judge(None, &TOLERANCE).2, Verdict::Inconclusive);
 }

@@ -1,6 +1,6 @@
 //! C10's critical batch: the hyperbola T(B) = T_inf (1 + B*/B) fitted in log T.
 
-use compare::transfer::hyperbola;
+use compare::claims::c10_batch_transfer::hyperbola;
 
 /// Exact data give back B* and T_inf; multiplicative noise of ±5 % moves B* by far less than
 /// the factor 3 of the claim's tolerance; fewer than three points give nothing.

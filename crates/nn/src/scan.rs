@@ -23,11 +23,11 @@ use crate::error::{Error, Result};
 use crate::schedule::Schedule;
 use crate::tasks::{Started, Task};
 use crate::train::{self, Config, Interpolation, Outcome, PhaseOne, Stop};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use theory::Method;
 
 /// What to scan. See the [module docs](self).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Grid {
     /// The learning rates eta (> 0).
     pub lrs: Vec<f64>,
@@ -71,7 +71,7 @@ impl Grid {
 }
 
 /// The runs at one (eta, 1 - beta).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Point {
     pub lr: f64,
     pub one_minus_beta: f64,
@@ -103,7 +103,7 @@ impl Point {
 }
 
 /// A whole scan: the start, the grid and one [`Point`] per (eta, 1 - beta), eta-major.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Scan {
     pub task: String,
     pub task_config: serde_json::Value,

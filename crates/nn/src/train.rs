@@ -171,7 +171,7 @@ pub enum Outcome {
 }
 
 /// What phase 1 did.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct PhaseOne {
     pub steps: usize,
     /// The full train loss at its end.

@@ -1,9 +1,10 @@
 //! The checks of the claims measured on tuned phase diagrams, one module per claim (C2–C8;
 //! docs/theory.md §1, §5). Each module owns its typed tolerances, its measurement on the sweeps
 //! of its spectra and its verdict; [`evaluate`] dispatches once, by the claim file's `kind`.
-//! The self-measuring claims live in [`crate::exactness`] (C1), [`crate::scaling`] (C9) and
-//! [`crate::transfer`] (C10).
+//! The claims that measure on their own are C1 ([`crate::exactness`]), C9
+//! ([`c9_momentum_scaling`], networks) and C10 ([`c10_batch_transfer`], networks).
 
+pub mod c10_batch_transfer;
 pub mod c2_critical_batch;
 pub mod c3_parallelization;
 pub mod c4_hb_window;
@@ -11,6 +12,7 @@ pub mod c5_frontier;
 pub mod c6_asgd;
 pub mod c7_momentum_rule;
 pub mod c8_kaczmarz;
+pub mod c9_momentum_scaling;
 
 use crate::error::{Error, Result};
 use crate::registry::{ClaimSpec, Kind};
@@ -102,7 +104,8 @@ pub fn validate(spec: &ClaimSpec) -> Result<()> {
             Ok(())
         }
         Kind::KaczmarzBatchLaws => c8_kaczmarz::validate(spec),
-        Kind::Exactness | Kind::MomentumScaling | Kind::BatchTransfer => Ok(()),
+        Kind::MomentumScaling => c9_momentum_scaling::validate(spec),
+        Kind::Exactness | Kind::BatchTransfer => Ok(()),
     }
 }
 

@@ -25,7 +25,8 @@ use rand::seq::SliceRandom;
 use serde::Serialize;
 
 /// The parameters of the diabetes task.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DiabetesConfig {
     /// The hidden width of the MLP.
     pub hidden: usize,

@@ -26,7 +26,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
 /// How the sensing matrices A_k are drawn.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sensing {
     /// Independent N(0, 1) entries.
@@ -36,7 +36,8 @@ pub enum Sensing {
 }
 
 /// The parameters of a matrix-sensing task.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MatrixSensingConfig {
     /// d: the matrices are d x d.
     pub d: usize,

@@ -21,7 +21,8 @@ use crate::error::{Error, Result};
 use serde::Serialize;
 
 /// The parameters of a teacher–student task.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TeacherStudentConfig {
     /// p.
     pub inputs: usize,

@@ -24,11 +24,11 @@
 //! predictions, tr/L and B_simple; C10 passes if every task does. The measured ratio B_sat(HB) /
 //! B_crit(SGD) is reported next to the predicted sqrt(kappa_eff) (not part of the verdict).
 
+use crate::Training;
 use crate::claims::ClaimResult;
 use crate::error::Result;
 use crate::profile::Profile;
 use crate::registry::ClaimSpec;
-use crate::scaling::Training;
 use crate::verdict::Verdict;
 use nn::critical::{self, Arm, Cell, Grid, Sweep};
 use nn::curvature::{self, Curvature, PathPoint, Settings};
@@ -418,10 +418,12 @@ pub fn evaluate(
     training: Training,
     run_done: &(dyn Fn() + Sync),
 ) -> Result<ClaimResult> {
-    let tasks = vec![
-        one_task(spec, profile, training, &teacher_student(spec, profile)?, run_done)?,
-        one_task(spec, profile, training, &diabetes(spec)?, run_done)?,
-    ];
+    // The two tasks run concurrently (each sweep's rounds are serial); each is deterministic alone.
+    let (student, diabetes) = rayon::join(
+        || one_task(spec, profile, training, &teacher_student(spec, profile)?, run_done),
+        || one_task(spec, profile, training, &diabetes(spec)?, run_done),
+    );
+    let tasks = vec![student?, diabetes?];
     let verdict = Verdict::all(tasks.iter().map(|t| t.verdict));
     let fmt = |x: Option<f64>| x.map_or("-".into(), |v| format!("{v:.1}"));
     let summary = tasks

@@ -82,7 +82,8 @@ fn every_bad_input_exits_2_with_one_line_and_leaves_nothing_behind() {
     let syntax = experiments(cwd, "syntax", "C2", |t| t.replace("id = \"C2\"", "id = "));
     let renamed = experiments(cwd, "renamed", "C2", |t| t.replace("id = \"C2\"", "id = \"C3\""));
     let empty_claim = experiments(cwd, "empty-claim", "C2", |_| String::new());
-    let fractional = experiments(cwd, "fractional", "C1", |t| t.replace("smoke_runs = 2000", "smoke_runs = 0.5"));
+    let fractional =
+        experiments(cwd, "fractional", "C1", |t| t.replace("smoke = { runs = 2000", "smoke = { runs = 0.5"));
 
     // Sweep directories prepared by real runs: one shard of three (incomplete), and a finished
     // phase sweep of another configuration.
@@ -180,7 +181,10 @@ fn every_bad_input_exits_2_with_one_line_and_leaves_nothing_behind() {
         (verify(&format!("--experiments {syntax}")), "C2.toml"),
         (verify(&format!("--experiments {renamed}")), "file name must be C3.toml"),
         (verify(&format!("--experiments {empty_claim}")), "missing field `id`"),
-        (verify(&format!("--experiments {fractional}")), "smoke_runs must be a whole number >= 1, got 0.5"),
+        (
+            verify(&format!("--experiments {fractional}")),
+            "[protocol] invalid type: floating point `0.5`, expected usize",
+        ),
         (verify("--backend cuda"), "unknown backend 'cuda'"),
         (verify("--shard 3/2"), "shard must be i/n with 1 <= i <= n, got '3/2'"),
         (verify("--shard 0/2"), "got '0/2'"),

@@ -23,7 +23,6 @@
 
 pub mod claims;
 pub mod error;
-pub mod exactness;
 pub mod figure;
 pub mod figures;
 pub mod montecarlo;
@@ -141,10 +140,7 @@ impl Unit {
             Unit::Claim { id } => match claim(claims, id)? {
                 c if c.kind == Kind::BatchTransfer => claims::c10_batch_transfer::runs(c, profile)?,
                 c if measures(c) == Measures::Network => claims::c9_momentum_scaling::runs(c, profile)?,
-                c => {
-                    exactness_budget(c, profile)?;
-                    1
-                }
+                _ => 1,
             },
         })
     }
@@ -156,16 +152,6 @@ impl Unit {
 pub enum Measurement {
     Sweep(TunedSweep),
     Claim(ClaimResult),
-}
-
-/// C1's Monte-Carlo budget under `profile` (its `[protocol]` runs and steps, `smoke_` ones for
-/// the smoke profile).
-fn exactness_budget(c: &ClaimSpec, profile: Profile) -> Result<exactness::Budget> {
-    let prefix = if profile == Profile::Smoke { "smoke_" } else { "" };
-    Ok(exactness::Budget {
-        runs: c.protocol_count(&format!("{prefix}runs"))?,
-        steps: c.protocol_count(&format!("{prefix}steps"))?,
-    })
 }
 
 fn claim<'a>(claims: &'a [ClaimSpec], id: &str) -> Result<&'a ClaimSpec> {
@@ -216,7 +202,7 @@ pub fn measure(
                     claims::c10_batch_transfer::evaluate(c, profile, training, cell_done)?
                 }
                 Measures::Network => claims::c9_momentum_scaling::evaluate(c, profile, training, cell_done)?,
-                _ => exactness::evaluate(c, &profile.spectra(c)[0], exactness_budget(c, profile)?)?,
+                _ => claims::c1_exactness::evaluate(c, &profile.spectra(c)[0], profile)?,
             })
         }
     })

@@ -94,9 +94,9 @@ pub struct ClaimSpec {
     /// has no spectra.
     #[serde(default)]
     pub task: Option<String>,
-    /// The tolerances: typed by the kind ([`ClaimSpec::typed`]), or named numbers.
+    /// The tolerances, typed by the kind ([`ClaimSpec::typed`]).
     pub tolerance: toml::Table,
-    /// Protocol values of the kind (runs, steps, seeds, further spectra), by name.
+    /// The protocol, typed by the kind ([`ClaimSpec::typed_protocol`]).
     #[serde(default)]
     pub protocol: toml::Table,
 }
@@ -138,26 +138,6 @@ impl ClaimSpec {
     pub fn typed_protocol<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
         typed(&self.protocol, &self.id, "protocol")
     }
-
-    /// A named tolerance number.
-    pub fn tolerance(&self, name: &str) -> Result<f64> {
-        lookup(&self.tolerance, &self.id, "tolerance", name)
-    }
-
-    /// A named protocol number.
-    pub fn protocol(&self, name: &str) -> Result<f64> {
-        lookup(&self.protocol, &self.id, "protocol", name)
-    }
-
-    /// A named protocol number that counts something: an error unless it is a whole number >= 1.
-    pub fn protocol_count(&self, name: &str) -> Result<usize> {
-        let v = self.protocol(name)?;
-        if v >= 1.0 && v.fract() == 0.0 {
-            Ok(v as usize)
-        } else {
-            Err(Error::Registry(format!("claim {}: [protocol] {name} must be a whole number >= 1, got {v}", self.id)))
-        }
-    }
 }
 
 /// The first non-finite number in `v` (TOML accepts nan and inf), searching arrays and tables.
@@ -173,13 +153,6 @@ fn non_finite(v: &toml::Value) -> Option<f64> {
 fn typed<T: serde::de::DeserializeOwned>(table: &toml::Table, id: &str, section: &str) -> Result<T> {
     T::deserialize(toml::Value::Table(table.clone()))
         .map_err(|e| Error::Registry(format!("claim {id}: [{section}] {}", e.message())))
-}
-
-fn lookup(table: &toml::Table, id: &str, section: &str, name: &str) -> Result<f64> {
-    let v = table.get(name).ok_or_else(|| Error::Registry(format!("claim {id}: [{section}] lacks '{name}'")))?;
-    v.as_float()
-        .or_else(|| v.as_integer().map(|i| i as f64))
-        .ok_or_else(|| Error::Registry(format!("claim {id}: [{section}] {name} must be a number, got {v}")))
 }
 
 /// Every `*.toml` in `dir`, sorted by claim id.

@@ -116,6 +116,12 @@ impl Check {
     }
 }
 
+/// The uncertainty of a ratio r = a/b of two iteration counts, each known to one iteration (the
+/// counts are integers, and the T-tuning moves them by well under one): r (1/a + 1/b).
+pub fn count_ratio_uncertainty(a: f64, b: f64) -> f64 {
+    (a / b) * (1.0 / a + 1.0 / b)
+}
+
 /// A fitted log-log exponent judged as the papers state scaling laws (up to constants): the
 /// slope against a band of exponents [lo, hi], with its 95 % interval as its uncertainty.
 ///

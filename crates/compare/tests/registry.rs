@@ -81,15 +81,24 @@ fn malformed_claims_are_refused() {
         let err = ClaimSpec::parse(&text, "bad.toml").unwrap_err().to_string();
         assert!(err.contains(expected) && err.starts_with("bad.toml"), "{expected}: {err}");
     }
-    let network = "id = \"C10\"\nkind = \"batch_transfer\"\nsource = \"s\"\nstatement = \"t\"\ntask = \"matrix_sensing\"\n[tolerance]\ng = 0.5\n";
-    let spec = ClaimSpec::parse(network, "ok.toml").unwrap();
-    assert_eq!(spec.task.as_deref(), Some("matrix_sensing"));
-    assert_eq!(spec.tolerance("g").unwrap(), 0.5);
-    assert!(spec.tolerance("h").unwrap_err().to_string().contains("lacks 'h'"));
-    // C9's typed protocol: every task table and grid refuses unknown fields, and every task is
-    // built at load.
-    let c9 = std::fs::read_to_string(experiments().join("C9.toml")).unwrap();
-    assert!(ClaimSpec::parse(&c9, "C9.toml").is_ok());
+    // The self-measuring claims' typed protocols (C1, C9, C10): every table and per-profile grid
+    // refuses unknown fields, and every network task is built at load.
+    let file = |id: &str| std::fs::read_to_string(experiments().join(format!("{id}.toml"))).unwrap();
+    let (c1, c9, c10) = (file("C1"), file("C9"), file("C10"));
+    let cases = [
+        (c1.replace("seed = 2024", "seed = 2024\nsmoke_runs = 10"), "unknown field `smoke_runs`"),
+        (c1.replace("[tolerance]\nmax_z = 4.0", "[tolerance]\nmaxz = 4.0"), "unknown field `maxz`"),
+        (c10.replace("target = 0.5", ""), "missing field `target`"),
+        (c10.replace("slq_steps = 40", "slq_steps = 40, slq = 1"), "unknown field `slq`"),
+        (c10.replace("max_batch = 1024 }", "max_batch = 1024, rows = 5 }"), "unknown field `rows`"),
+        (c10.replace("probes = 64", "probes = 1"), ">= 2 probes"),
+    ];
+    for (text, expected) in cases {
+        let err = ClaimSpec::parse(&text, "C.toml").unwrap_err().to_string();
+        assert!(err.contains(expected) && err.starts_with("C.toml"), "{expected}: {err}");
+    }
+    assert_eq!(ClaimSpec::parse(&c10, "C10.toml").unwrap().task.as_deref(), Some("teacher_student,diabetes"));
+    assert!(ClaimSpec::parse(&c9, "C9.toml").is_ok() && ClaimSpec::parse(&c1, "C1.toml").is_ok());
     let cases = [
         (c9.replace("seeds = 16 }", "seeds = 16, seed = 1 }"), "unknown field `seed`"),
         (c9.replace("student_hidden = 12", "student_width = 12"), "unknown field `student_width`"),

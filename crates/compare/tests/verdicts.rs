@@ -241,6 +241,14 @@ fn c6_needs_asgd_ahead_on_fast_decay_and_level_on_slow_decay() {
     let slow = synthetic("power:d=1000,a=0.5", [5.0, 100.0, 100.0, 100.0]);
     let r = evaluate(&c6, &[&fast, &slow]).unwrap();
     assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
+    // The same shape with CE_ASGD(1)/CE_HB(1) = 1.4995: within one iteration's uncertainty of
+    // 1.5 (T_HB(1) = 1010), so neither pass nor fail.
+    let edge = scale(synthetic("power:d=100,a=2", [5.0, 100.0, 100.0, 100.0]), Family::Asgd, &|b| {
+        (1.0 + b) / (3.0 + b) * 2.0 / 1.4995
+    });
+    let r = evaluate(&c6, &[&edge, &slow]).unwrap();
+    assert_eq!(r.verdict, Verdict::Inconclusive, "{}", r.summary);
+    assert!(r.measured["fast"]["check_at_b1"]["margin"].as_f64().unwrap().abs() < 1.0, "{}", r.summary);
     // No advantage on the fast spectrum: fail.
     let level = synthetic("power:d=100,a=2", [5.0, 100.0, 100.0, 100.0]);
     assert_eq!(evaluate(&c6, &[&level, &slow]).unwrap().verdict, Verdict::Fail);
@@ -283,6 +291,16 @@ fn c8_applies_the_c2_to_c4_forms_to_its_systems_and_window_family() {
     assert_eq!(r.measured["C2"]["verdict"], "pass");
     assert_eq!(r.measured["C3"]["verdict"], "pass");
     assert_eq!(r.measured["C4"]["verdict"], "fail");
+    // The window family scattered around a slope of 0.8 (as in C4's test): C4's form is
+    // inconclusive, C2's and C3's pass, so C8 is inconclusive.
+    let mut scattered = good.clone();
+    for (s, e) in scattered.iter_mut().skip(FAMILY.len()).zip([1.0, 1.6, 1.0]) {
+        let root = s.spec.parse::<Spectrum>().unwrap().kappa().sqrt();
+        *s = synthetic(&s.spec.clone(), [8.0, 8.0 * 0.5 * root.powf(0.8) * e, 1e4, 1e4]);
+    }
+    let r = evaluate(&c8, &scattered.iter().collect::<Vec<_>>()).unwrap();
+    assert_eq!(r.verdict, Verdict::Inconclusive, "{}", r.summary);
+    assert_eq!(r.measured["C4"]["verdict"], "inconclusive");
     // A tolerance of another kind's shape is refused at load.
     assert!(ClaimSpec::parse(&text.replace("[tolerance.window]", "[tolerance.windows]"), "C8.toml").is_err());
 }

@@ -29,7 +29,8 @@ use crate::tasks::{Loaded, Stream, Task, rng};
 use serde::Serialize;
 
 /// How much work each estimate gets.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     /// Hutchinson probes (>= 2) and the finite-difference step of every Hessian-vector product.
     pub probes: usize,

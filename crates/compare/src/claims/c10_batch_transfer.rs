@@ -35,12 +35,106 @@ use nn::curvature::{self, Curvature, PathPoint, Settings};
 use nn::tasks::{Diabetes, DiabetesConfig, Task, TeacherStudent, TeacherStudentConfig};
 use nn::{Backend, Precision};
 use rand::{RngExt, SeedableRng};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use theory::predict::{HbRule, critical_batch_hb_from_kappa, critical_batch_sgd, smoothness};
 
-/// The tasks of C10, in order.
-pub const TASKS: [&str; 2] = ["teacher_student", "diabetes"];
+/// The claim's tolerance, fixed in its file.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tolerance {
+    /// B_crit(SGD) must be within this factor of tr/L and of B_simple.
+    pub factor: f64,
+}
+
+/// The size of the sweep under one profile.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileSweep {
+    /// Heavy-ball momenta of the grid (besides SGD and the rule).
+    pub betas: usize,
+    /// Seeds 0..seeds.
+    pub seeds: usize,
+    /// Batches are powers of two up to this (and the full batch when it is within).
+    pub max_batch: usize,
+    /// At most this many train rows per task (all when absent).
+    #[serde(default)]
+    pub max_train: Option<usize>,
+}
+
+/// One task: its settings (nn's config type) and the target loss as a fraction of the initial.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskProtocol<C> {
+    pub task: C,
+    pub target: f64,
+}
+
+/// The claim's protocol. See the [module docs](self).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Protocol {
+    /// How much work each curvature estimate gets.
+    pub curvature: Settings,
+    /// Curvature along full-batch GD at steps 0, 1, 2, 4, ... up to this.
+    pub path_steps: usize,
+    /// The sweep: learning rates halving from twice the stability edge down to 1/(floor tr);
+    /// the walk's slack; the largest step budget of one run.
+    pub floor: f64,
+    pub cap: f64,
+    pub budget: usize,
+    /// Heavy-ball momenta geometric in 1 - beta over [beta_min, beta_max].
+    pub beta: [f64; 2],
+    pub teacher_student: TaskProtocol<TeacherStudentConfig>,
+    pub diabetes: TaskProtocol<DiabetesConfig>,
+    pub smoke: ProfileSweep,
+    pub quick: ProfileSweep,
+    pub full: ProfileSweep,
+}
+
+impl Protocol {
+    fn sweep(&self, profile: Profile) -> &ProfileSweep {
+        match profile {
+            Profile::Smoke => &self.smoke,
+            Profile::Quick => &self.quick,
+            Profile::Full => &self.full,
+        }
+    }
+
+    /// The heavy-ball momenta of `profile`'s grid.
+    fn betas(&self, profile: Profile) -> Vec<f64> {
+        let n = self.sweep(profile).betas;
+        let (lo, hi) = (1.0 - self.beta[1], 1.0 - self.beta[0]);
+        (0..n).map(|k| 1.0 - if n == 1 { hi } else { hi * (lo / hi).powf(k as f64 / (n - 1) as f64) }).collect()
+    }
+
+    /// The teacher–student task under `profile` (train rows capped by its `max_train`).
+    fn teacher_student(&self, profile: Profile) -> Result<TeacherStudent> {
+        let mut config = self.teacher_student.task.clone();
+        config.train = config.train.min(self.sweep(profile).max_train.unwrap_or(usize::MAX));
+        Ok(TeacherStudent::new(config)?)
+    }
+
+    /// The diabetes task under `profile` (train rows capped by its `max_train`).
+    fn diabetes(&self, profile: Profile) -> Result<Diabetes> {
+        let mut config = self.diabetes.task.clone();
+        config.max_train = match (config.max_train, self.sweep(profile).max_train) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Ok(Diabetes::new(config)?)
+    }
+}
+
+/// Checks the claim file at load: typed tolerance and protocol, both tasks buildable.
+pub fn validate(spec: &ClaimSpec) -> Result<()> {
+    spec.typed::<Tolerance>()?;
+    let p: Protocol = spec.typed_protocol()?;
+    p.curvature.validate()?;
+    p.teacher_student(Profile::Full)?;
+    p.diabetes(Profile::Full)?;
+    Ok(())
+}
 
 /// A critical batch measured on one T(B) curve. See the [module docs](self).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -228,75 +322,6 @@ pub struct TaskResult {
     pub verdict: Verdict,
 }
 
-/// The measurement plan of one task under a profile.
-struct Plan {
-    settings: Settings,
-    target_fraction: f64,
-    path_steps: usize,
-    betas: Vec<f64>,
-    seeds: Vec<u64>,
-    max_batch: usize,
-    floor: f64,
-    cap: f64,
-    budget: usize,
-    resamples: usize,
-}
-
-fn plan(spec: &ClaimSpec, profile: Profile, task: &str) -> Result<Plan> {
-    let p = |name: &str| spec.protocol(name);
-    let count = |name: &str| spec.protocol_count(name);
-    let prefixed_count = |name: &str| spec.protocol_count(&format!("{}_{name}", profile.name()));
-    let betas = prefixed_count("betas")?;
-    let (lo, hi) = (1.0 - p("beta_max")?, 1.0 - p("beta_min")?);
-    let betas = (0..betas)
-        .map(|k| 1.0 - if betas == 1 { hi } else { hi * (lo / hi).powf(k as f64 / (betas - 1) as f64) })
-        .collect();
-    Ok(Plan {
-        settings: Settings {
-            probes: count("probes")?,
-            h: p("h")?,
-            power_iterations: count("power_iterations")?,
-            power_tol: p("power_tol")?,
-            lanczos_steps: count("lanczos_steps")?,
-            slq_probes: count("slq_probes")?,
-            slq_steps: count("slq_steps")?,
-            resamples: count("resamples")?,
-            seed: 0,
-        },
-        target_fraction: p(&format!("{task}_target"))?,
-        path_steps: count("path_steps")?,
-        betas,
-        seeds: (0..prefixed_count("seeds")? as u64).collect(),
-        max_batch: prefixed_count("max_batch")?,
-        floor: p("floor")?,
-        cap: p("cap")?,
-        budget: count("budget")?,
-        resamples: count("resamples")?,
-    })
-}
-
-fn teacher_student(spec: &ClaimSpec, profile: Profile) -> Result<TeacherStudent> {
-    // A number of the profile ("smoke_teacher_student_train") overrides the common one.
-    let p = |name: &str| {
-        let key = format!("teacher_student_{name}");
-        spec.protocol(&format!("{}_{key}", profile.name())).or_else(|_| spec.protocol(&key)).map(|v| v as usize)
-    };
-    Ok(TeacherStudent::new(TeacherStudentConfig {
-        inputs: p("inputs")?,
-        teacher_hidden: p("teacher_hidden")?,
-        student_hidden: p("student_hidden")?,
-        train: p("train")?,
-        test: p("test")?,
-        seed: p("seed")? as u64,
-        ..Default::default()
-    })?)
-}
-
-fn diabetes(spec: &ClaimSpec) -> Result<Diabetes> {
-    let p = |name: &str| spec.protocol(&format!("diabetes_{name}"));
-    Ok(Diabetes::new(DiabetesConfig { hidden: p("hidden")? as usize, seed: p("seed")? as u64, ..Default::default() })?)
-}
-
 /// The batches of the sweep: powers of two up to `max_batch` and below the train rows, then
 /// the full batch.
 fn batches(max_batch: usize, rows: usize) -> Vec<usize> {
@@ -322,28 +347,32 @@ fn curvature_device(training: Training) -> Result<nn::Device> {
 /// The number of curvature points and training runs is not known in advance (the walks stop
 /// early); this is the progress bar's estimate: arms x batches x seeds x 4 learning rates.
 pub fn runs(spec: &ClaimSpec, profile: Profile) -> Result<u64> {
-    let plan = plan(spec, profile, TASKS[0])?;
-    let arms = 2 + plan.betas.len();
-    Ok((TASKS.len() * arms * (plan.max_batch.ilog2() as usize + 2) * plan.seeds.len() * 4) as u64)
+    let p: Protocol = spec.typed_protocol()?;
+    let sweep = p.sweep(profile);
+    let arms = 2 + sweep.betas;
+    Ok((2 * arms * (sweep.max_batch.ilog2() as usize + 2) * sweep.seeds * 4) as u64)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn one_task<T: Task + Sync>(
-    spec: &ClaimSpec,
+    p: &Protocol,
+    tol: &Tolerance,
+    target_fraction: f64,
     profile: Profile,
     training: Training,
     task: &T,
     run_done: &(dyn Fn() + Sync),
 ) -> Result<TaskResult> {
-    let plan = plan(spec, profile, task.name())?;
-    let factor = spec.tolerance("factor")?;
+    let sweep = p.sweep(profile);
+    let factor = tol.factor;
     let device = curvature_device(training)?;
     let loaded = task.load(&device);
     let initial_loss = task.train_loss(&task.init(&device), &loaded);
-    let target = plan.target_fraction * initial_loss;
-    let path = curvature::along_gd(task, &loaded, &plan.settings, target, plan.path_steps)?;
+    let target = target_fraction * initial_loss;
+    let path = curvature::along_gd(task, &loaded, &p.curvature, target, p.path_steps)?;
     let c0 = &path[0].curvature;
     let predicted = Predicted::new(&path);
-    let batches = batches(plan.max_batch, task.data().train.rows);
+    let batches = batches(sweep.max_batch, task.data().train.rows);
     let (l, tr) = (c0.power.value, c0.trace.estimate);
     let rule: Vec<f64> = batches
         .iter()
@@ -356,26 +385,28 @@ fn one_task<T: Task + Sync>(
     if predicted.mu_eff.is_some() {
         arms.push(Arm { label: "hb_rule".into(), momentum: rule });
     }
-    arms.extend(plan.betas.iter().map(|&b| Arm { label: format!("hb_{b:.3}"), momentum: vec![b; batches.len()] }));
+    arms.extend(
+        p.betas(profile).iter().map(|&b| Arm { label: format!("hb_{b:.3}"), momentum: vec![b; batches.len()] }),
+    );
     let grid = Grid {
         batches,
         arms,
         lambda_max: l,
         trace: tr,
-        floor: plan.floor,
-        seeds: plan.seeds.clone(),
+        floor: p.floor,
+        seeds: (0..sweep.seeds as u64).collect(),
         target,
-        budget: plan.budget,
-        cap: plan.cap,
+        budget: p.budget,
+        cap: p.cap,
     };
     let sweep = critical::run(task, training.backend, training.precision, &grid, run_done)?;
     let hb_arms: Vec<&str> = grid.arms.iter().skip(1).map(|a| a.label.as_str()).collect();
-    let all: Vec<usize> = (0..plan.seeds.len()).collect();
+    let all: Vec<usize> = (0..grid.seeds.len()).collect();
     let mut curves: Vec<(String, Vec<(f64, f64)>)> =
         grid.arms.iter().map(|a| (a.label.clone(), curve(&[sweep.arm(&a.label)], &all))).collect();
     curves.push(("hb".into(), curve(&hb_arms.iter().map(|a| sweep.arm(a)).collect::<Vec<_>>(), &all)));
-    let sgd = critical(&sweep, &["sgd"], plan.resamples, 1);
-    let hb = critical(&sweep, &hb_arms, plan.resamples, 2);
+    let sgd = critical(&sweep, &["sgd"], p.curvature.resamples, 1);
+    let hb = critical(&sweep, &hb_arms, p.curvature.resamples, 2);
     let within = |measured: f64, predicted: f64| Verdict::within(Some(measured / predicted), 1.0 / factor, factor);
     let verdict = match sgd {
         Some(s) if !s.beyond_grid => {
@@ -419,9 +450,10 @@ pub fn evaluate(
     run_done: &(dyn Fn() + Sync),
 ) -> Result<ClaimResult> {
     // The two tasks run concurrently (each sweep's rounds are serial); each is deterministic alone.
+    let (p, tol): (Protocol, Tolerance) = (spec.typed_protocol()?, spec.typed()?);
     let (student, diabetes) = rayon::join(
-        || one_task(spec, profile, training, &teacher_student(spec, profile)?, run_done),
-        || one_task(spec, profile, training, &diabetes(spec)?, run_done),
+        || one_task(&p, &tol, p.teacher_student.target, profile, training, &p.teacher_student(profile)?, run_done),
+        || one_task(&p, &tol, p.diabetes.target, profile, training, &p.diabetes(profile)?, run_done),
     );
     let tasks = vec![student?, diabetes?];
     let verdict = Verdict::all(tasks.iter().map(|t| t.verdict));

@@ -9,7 +9,7 @@
 use super::Part;
 use crate::error::Result;
 use crate::sweep::TunedSweep;
-use crate::verdict::{Check, Verdict, log_log_fit};
+use crate::verdict::{Check, Verdict, count_ratio_uncertainty, log_log_fit};
 use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
@@ -100,9 +100,8 @@ pub fn check(tol: &Tolerance, protocol: &Protocol, sweeps: &[&TunedSweep]) -> Re
                 "t_rule_slope_below_b_hb": log_log_fit(&below),
             }));
         }
-        // A ratio r = T_rule/T_tuned of integer counts: one iteration of either count moves it by
-        // r (1/T_rule + 1/T_tuned) = (1 + r)/T_tuned, its uncertainty here.
-        let uncertainty = if worst.0.is_finite() { (1.0 + worst.0) / worst.3 } else { 0.0 };
+        // r = T_rule/T_tuned, a ratio of iteration counts.
+        let uncertainty = if worst.0.is_finite() { count_ratio_uncertainty(worst.0 * worst.3, worst.3) } else { 0.0 };
         let check =
             Check::band((diverged == 0).then_some(worst.0).filter(|w| w.is_finite()), uncertainty, 0.0, tol.factor);
         let verdict = if diverged > 0 || worst.0.is_infinite() { Verdict::Fail } else { check.verdict };

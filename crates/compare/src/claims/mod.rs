@@ -1,10 +1,11 @@
 //! The checks of the claims measured on tuned phase diagrams, one module per claim (C2–C8;
 //! docs/theory.md §1, §5). Each module owns its typed tolerances, its measurement on the sweeps
 //! of its spectra and its verdict; [`evaluate`] dispatches once, by the claim file's `kind`.
-//! The claims that measure on their own are C1 ([`crate::exactness`]), C9
+//! The claims that measure on their own are C1 ([`c1_exactness`], Monte Carlo), C9
 //! ([`c9_momentum_scaling`], networks) and C10 ([`c10_batch_transfer`], networks).
 
 pub mod c10_batch_transfer;
+pub mod c1_exactness;
 pub mod c2_critical_batch;
 pub mod c3_parallelization;
 pub mod c4_hb_window;
@@ -105,7 +106,11 @@ pub fn validate(spec: &ClaimSpec) -> Result<()> {
         }
         Kind::KaczmarzBatchLaws => c8_kaczmarz::validate(spec),
         Kind::MomentumScaling => c9_momentum_scaling::validate(spec),
-        Kind::Exactness | Kind::BatchTransfer => Ok(()),
+        Kind::BatchTransfer => c10_batch_transfer::validate(spec),
+        Kind::Exactness => {
+            spec.typed::<c1_exactness::Tolerance>()?;
+            spec.typed_protocol::<c1_exactness::Protocol>().map(drop)
+        }
     }
 }
 

@@ -7,18 +7,55 @@
 
 use crate::claims::ClaimResult;
 use crate::error::Result;
+use crate::profile::Profile;
 use crate::registry::ClaimSpec;
 use crate::verdict::Verdict;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sim::{EnsembleConfig, FiniteSumProblem, GaussianRegression, Problem, Sampler, ensemble};
 use theory::finite_sum::{FiniteSum, Sampling, isotropic_start};
 use theory::{GaussianDynamics, Method, Moments, Predictions, Spectrum, rate};
 
+/// The claim's tolerances, fixed in its file.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tolerance {
+    /// Every checkpoint's |Monte-Carlo mean - exact| / SE at most this.
+    pub max_z: f64,
+    /// The family level of the rate intervals (Bonferroni over the cases).
+    pub family_level: f64,
+}
+
 /// Simulation size of a profile.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct Budget {
     pub runs: usize,
     pub steps: usize,
+}
+
+/// The claim's protocol: the batch, the seed of the generated systems and of the runs, the
+/// Kaczmarz rows per dimension, and the Monte-Carlo budget per profile.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Protocol {
+    pub batch: usize,
+    pub seed: u64,
+    pub rows_per_dim: usize,
+    pub smoke: Budget,
+    pub quick: Budget,
+    pub full: Budget,
+}
+
+impl Protocol {
+    /// The Monte-Carlo budget of `profile`.
+    pub fn budget(&self, profile: Profile) -> Budget {
+        match profile {
+            Profile::Smoke => self.smoke,
+            Profile::Quick => self.quick,
+            Profile::Full => self.full,
+        }
+    }
 }
 
 /// The four methods at step sizes scaled by eta = 1/L_B, L_B = lambda_max(E[H_B H_B^T]) / L
@@ -48,13 +85,13 @@ struct Case {
 
 /// Evaluates C1 on `spectrum` (the Gaussian H, the Kaczmarz system's A^T A and the coordinate-
 /// descent matrix all have it).
-pub fn evaluate(spec: &ClaimSpec, spectrum: &str, budget: Budget) -> Result<ClaimResult> {
-    let (max_z, family_level) = (spec.tolerance("max_z")?, spec.tolerance("family_level")?);
-    let (batch, seed, rows) =
-        (spec.protocol("batch")? as usize, spec.protocol("seed")? as u64, spec.protocol("rows_per_dim")?);
+pub fn evaluate(spec: &ClaimSpec, spectrum: &str, profile: Profile) -> Result<ClaimResult> {
+    let Tolerance { max_z, family_level } = spec.typed()?;
+    let protocol: Protocol = spec.typed_protocol()?;
+    let (batch, seed, budget) = (protocol.batch, protocol.seed, protocol.budget(profile));
     let s: Spectrum = spectrum.parse()?;
     let d = s.d();
-    let kaczmarz = FiniteSum::kaczmarz(&FiniteSum::random_system((rows * d as f64) as usize, &s, seed)?)?;
+    let kaczmarz = FiniteSum::kaczmarz(&FiniteSum::random_system(protocol.rows_per_dim * d, &s, seed)?)?;
     let cd = FiniteSum::coordinate_descent(&FiniteSum::random_psd(&s, seed + 1))?;
     let cases_total = 3 * methods(1.0).len(); // three problems
     let level = 1.0 - (1.0 - family_level) / cases_total as f64;

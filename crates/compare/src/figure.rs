@@ -231,9 +231,13 @@ fn range(panel: &Panel, x_axis: bool) -> std::ops::Range<f64> {
         (true, true) => {
             let (lo, hi) = if hi > lo * 1.5 { (lo, hi) } else { (lo / 2.0, hi * 2.0) };
             // Plotters puts a log axis's key points from the first power of ten at or above the
-            // start, so the start is a power of ten (a hair below it: plotters takes the ceiling
-            // of its rounded log10): no partial decade goes unlabelled.
-            10f64.powf((lo / 1.4).log10().floor()) * (1.0 - 1e-9)..hi * 1.4
+            // start, so a start more than 2x below that power would leave its partial decade
+            // unlabelled: then the start moves down to the power of ten below (a hair below it:
+            // plotters takes the ceiling of its rounded log10).
+            let start = lo / 1.4;
+            let below = 10f64.powf(start.log10().floor());
+            let start = if 10.0 * below / start > 2.0 { below * (1.0 - 1e-9) } else { start };
+            start..hi * 1.4
         }
         (true, false) => {
             let pad = if hi > lo { 0.05 * (hi - lo) } else { 0.5 * lo.abs().max(1.0) };

@@ -13,6 +13,22 @@ fn device() -> burn::tensor::Device {
     nn::device(Backend::Flex, Precision::F64).unwrap()
 }
 
+/// A teacher–student task with 2 inputs, a 2-1-1 teacher and a 2-`hidden`-1 student on `train`
+/// rows (biases drawn with std 0.5).
+fn tiny_teacher_student(hidden: usize, train: usize) -> TeacherStudent {
+    let config = TeacherStudentConfig {
+        inputs: 2,
+        teacher_hidden: 1,
+        student_hidden: hidden,
+        train,
+        test: 10,
+        init_bias_std: 0.5,
+        seed: 2,
+        ..Default::default()
+    };
+    TeacherStudent::new(config).unwrap()
+}
+
 /// On a linear model the loss 1/(2n)|X w - y|^2 is quadratic with Hessian X^T X / n: the
 /// finite-difference Hessian matches it to rounding, and so does the mean of v.Hv over many
 /// probes match its trace within the predicted spread.
@@ -48,17 +64,7 @@ fn finite_difference_hessian_is_exact_on_a_quadratic() {
 #[test]
 fn hutchinson_matches_the_exact_trace_on_a_tiny_mlp() {
     let device = device();
-    let config = TeacherStudentConfig {
-        inputs: 2,
-        teacher_hidden: 1,
-        student_hidden: 3,
-        train: 10,
-        test: 10,
-        init_bias_std: 0.5,
-        seed: 2,
-        ..Default::default()
-    };
-    let task = TeacherStudent::new(config).unwrap();
+    let task = tiny_teacher_student(3, 10);
     let loaded = task.load(&device);
     let model = task.init(&device);
     assert_eq!(params::count(&model), 13);
@@ -122,17 +128,7 @@ fn row_gradient_norms_match_autodiff() {
 #[test]
 fn the_regulariser_is_the_gauss_newton_trace_and_the_hessian_trace_at_interpolation() {
     let device = device();
-    let config = TeacherStudentConfig {
-        inputs: 2,
-        teacher_hidden: 1,
-        student_hidden: 8,
-        train: 8,
-        test: 10,
-        init_bias_std: 0.5,
-        seed: 2,
-        ..Default::default()
-    };
-    let task = TeacherStudent::new(config).unwrap();
+    let task = tiny_teacher_student(8, 8);
     let loaded = task.load(&device);
     let gauss_newton = |model: &_| {
         let j = Jacobian::new(&task, model, &loaded, None).unwrap();

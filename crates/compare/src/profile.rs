@@ -54,6 +54,15 @@ impl Profile {
         claim.spectra.as_ref().map_or(&[], |s| self.pick(s))
     }
 
+    /// This profile's entry of a claim protocol's per-profile sub-tables.
+    pub fn choose<'a, T>(self, smoke: &'a T, quick: &'a T, full: &'a T) -> &'a T {
+        match self {
+            Profile::Smoke => smoke,
+            Profile::Quick => quick,
+            Profile::Full => full,
+        }
+    }
+
     /// This profile's list of a per-profile spectra table (quick falls back to full).
     pub fn pick(self, spectra: &Spectra) -> &[String] {
         match self {
@@ -62,6 +71,13 @@ impl Profile {
             Profile::Full => &spectra.full,
         }
     }
+}
+
+/// `n` points geometric from `ends[0]` to `ends[1]` (`ends[0]` alone for n = 1): the
+/// per-profile grids of learning rates and momenta of the network claims.
+pub fn geometric(ends: [f64; 2], n: usize) -> Vec<f64> {
+    let [a, b] = ends;
+    (0..n).map(|k| if n == 1 { a } else { a * (b / a).powf(k as f64 / (n - 1) as f64) }).collect()
 }
 
 /// The Monte-Carlo T(B) points of the T(B) figures: SGD and HB at `batches`, `runs` runs each,

@@ -107,19 +107,6 @@ impl Layout {
         }
         out
     }
-
-    /// w from the replicas' own vectors (the inverse of [`split`](Self::split)).
-    pub fn join(&self, reps: &[Vec<f64>]) -> Vec<f64> {
-        let mut w = Vec::with_capacity(self.replicas * self.lens.iter().sum::<usize>());
-        let mut offset = 0;
-        for &len in &self.lens {
-            for rep in reps {
-                w.extend_from_slice(&rep[offset..offset + len]);
-            }
-            offset += len;
-        }
-        w
-    }
 }
 
 /// The [`Layout`] of `model`'s parameters; an error when they disagree on R.

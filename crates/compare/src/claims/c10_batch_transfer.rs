@@ -27,7 +27,7 @@
 use crate::Training;
 use crate::claims::ClaimResult;
 use crate::error::Result;
-use crate::profile::Profile;
+use crate::profile::{self, Profile};
 use crate::registry::ClaimSpec;
 use crate::verdict::Verdict;
 use nn::critical::{self, Arm, Cell, Grid, Sweep};
@@ -94,18 +94,13 @@ pub struct Protocol {
 
 impl Protocol {
     fn sweep(&self, profile: Profile) -> &ProfileSweep {
-        match profile {
-            Profile::Smoke => &self.smoke,
-            Profile::Quick => &self.quick,
-            Profile::Full => &self.full,
-        }
+        profile.choose(&self.smoke, &self.quick, &self.full)
     }
 
     /// The heavy-ball momenta of `profile`'s grid.
     fn betas(&self, profile: Profile) -> Vec<f64> {
-        let n = self.sweep(profile).betas;
-        let (lo, hi) = (1.0 - self.beta[1], 1.0 - self.beta[0]);
-        (0..n).map(|k| 1.0 - if n == 1 { hi } else { hi * (lo / hi).powf(k as f64 / (n - 1) as f64) }).collect()
+        let one_minus = profile::geometric([1.0 - self.beta[0], 1.0 - self.beta[1]], self.sweep(profile).betas);
+        one_minus.into_iter().map(|x| 1.0 - x).collect()
     }
 
     /// The teacher–student task under `profile` (train rows capped by its `max_train`).

@@ -50,11 +50,7 @@ pub struct Protocol {
 impl Protocol {
     /// The Monte-Carlo budget of `profile`.
     pub fn budget(&self, profile: Profile) -> Budget {
-        match profile {
-            Profile::Smoke => self.smoke,
-            Profile::Quick => self.quick,
-            Profile::Full => self.full,
-        }
+        *profile.choose(&self.smoke, &self.quick, &self.full)
     }
 }
 

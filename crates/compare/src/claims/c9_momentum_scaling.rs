@@ -49,7 +49,7 @@
 use crate::Training;
 use crate::claims::ClaimResult;
 use crate::error::{Error, Result};
-use crate::profile::Profile;
+use crate::profile::{self, Profile};
 use crate::registry::ClaimSpec;
 use crate::verdict::{Check, LogLogFit, Verdict, log_log_fit};
 use nn::scan::{self, Grid, Point, Scan};
@@ -189,18 +189,11 @@ pub struct Protocol {
 impl<C> TaskProtocol<C> {
     /// Phase 1 and the scan's grid under `profile`.
     pub fn plan(&self, profile: Profile) -> (Interpolation, Grid) {
-        let g = match profile {
-            Profile::Smoke => &self.smoke,
-            Profile::Quick => &self.quick,
-            Profile::Full => &self.full,
-        };
-        let geometric = |[lo, hi]: [f64; 2], n: usize| -> Vec<f64> {
-            (0..n).map(|k| if n == 1 { lo } else { lo * (hi / lo).powf(k as f64 / (n - 1) as f64) }).collect()
-        };
+        let g = profile.choose(&self.smoke, &self.quick, &self.full);
         let phase1 = Interpolation::gd(self.interpolation.lr, self.interpolation.loss, self.interpolation.steps);
         let grid = Grid {
-            lrs: geometric(g.lr, g.lrs),
-            one_minus_beta: geometric(self.one_minus_beta, g.betas),
+            lrs: profile::geometric(g.lr, g.lrs),
+            one_minus_beta: profile::geometric(self.one_minus_beta, g.betas),
             seeds: (0..g.seeds as u64).collect(),
             eps: self.eps,
             threshold: self.threshold,

@@ -14,7 +14,9 @@
 
 use crate::claims::c7_momentum_rule;
 use crate::claims::c8_kaczmarz;
-use crate::claims::{ClaimResult, c2_critical_batch, c3_parallelization, c4_hb_window, c9_momentum_scaling};
+use crate::claims::{
+    ClaimResult, c1_exactness, c2_critical_batch, c3_parallelization, c4_hb_window, c9_momentum_scaling, read_measured,
+};
 use crate::error::Result;
 use crate::figure::{Axis, Figure, Kind, Mark, Panel, Series, color};
 use crate::registry::ClaimSpec;
@@ -32,7 +34,7 @@ use theory::{Family, Predictions};
 pub fn draw(spec: &ClaimSpec, result: &ClaimResult, sweeps: &[&TunedSweep], dir: &Path) -> Result<Vec<String>> {
     let id = spec.id.as_str();
     let figures = match id {
-        "C1" => vec![exactness(id, &result.measured)],
+        "C1" => vec![exactness(id, &read_measured(id, &result.measured)?)],
         "C2" => vec![critical_batch(id, sweeps, &spec.typed()?), t_of_b(id, sweeps, &FAMILIES)],
         "C3" => vec![t_hb(id, sweeps, &spec.typed()?), speedup(id, sweeps)],
         "C4" => vec![window(id, sweeps, &spec.typed()?)],
@@ -283,30 +285,22 @@ fn momentum_rule(
 }
 
 /// Theory vs Monte Carlo, one panel per method, from C1's measured curves.
-fn exactness(id: &str, measured: &Value) -> Figure {
-    let cases = measured["cases"].as_array().cloned().unwrap_or_default();
+fn exactness(id: &str, measured: &c1_exactness::Measured) -> Figure {
     let mut panels: Vec<Panel> = Vec::new();
-    for case in &cases {
-        let method = case["method"]["method"].as_str().unwrap_or("?").to_string();
+    for case in &measured.cases {
+        let method = case.method.family().name();
         let k = panels.iter().position(|p| p.title == method).unwrap_or_else(|| {
-            panels.push(Panel::new(method.clone(), Axis::linear("step t"), Axis::log("E[loss_t]")));
+            panels.push(Panel::new(method, Axis::linear("step t"), Axis::log("E[loss_t]")));
             panels.len() - 1
         });
-        let curve = &case["curve"];
-        let column = |name: &str| -> Vec<f64> {
-            curve[name]
-                .as_array()
-                .map(|a| a.iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect())
-                .unwrap_or_default()
-        };
-        let (steps, mean, se, exact) = (column("step"), column("mean"), column("se"), column("exact"));
+        let c1_exactness::Curve { step, mean, se, exact } = &case.curve;
         let n = panels[k].series.len() / 2;
-        let problem = case["problem"].as_str().unwrap_or("?");
+        let problem = &case.problem;
         // The band's lower edge is floored at 1 % of the mean: a log axis has no room below zero.
-        let band = mean.iter().zip(&se).map(|(m, s)| ((m - 2.0 * s).max(0.01 * m), m + 2.0 * s)).collect();
-        let mc = steps.iter().copied().zip(mean.iter().copied()).collect();
+        let band = mean.iter().zip(se).map(|(m, s)| ((m - 2.0 * s).max(0.01 * m), m + 2.0 * s)).collect();
+        let mc = step.iter().copied().zip(mean.iter().copied()).collect();
         panels[k].series.push(Series::new(format!("{problem}: Monte Carlo ± 2 SE"), color(n), Kind::Band(band), mc));
-        let theory = steps.iter().copied().zip(exact.iter().copied()).collect();
+        let theory = step.iter().copied().zip(exact.iter().copied()).collect();
         panels[k].series.push(Series::new(format!("{problem}: exact"), color(n), Kind::Dashed, theory));
     }
     Figure { name: format!("{id}-curves"), cols: 2, panels }
@@ -315,8 +309,7 @@ fn exactness(id: &str, measured: &Value) -> Figure {
 /// C9 from its typed measurement: per task, T against 1 - β per η (minimum and knee marked), and
 /// the optima against η with the fitted power laws and the predicted exponent 2/3.
 fn scaling(id: &str, measured: &Value) -> Result<Vec<Figure>> {
-    let measured: c9_momentum_scaling::Measured = serde_json::from_value(measured.clone())
-        .map_err(|e| crate::error::Error::Registry(format!("{id}: measured: {e}")))?;
+    let measured: c9_momentum_scaling::Measured = read_measured(id, measured)?;
     let mut times = Vec::new();
     let mut fits = Vec::new();
     for task in &measured.tasks {

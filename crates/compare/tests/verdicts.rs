@@ -360,3 +360,28 @@ fn c7_passes_a_rule_as_good_as_tuned_fails_all_rules_far_behind_and_is_inconclus
     assert_eq!(harmonic["verdict"], "inconclusive", "{}", r.summary);
     assert_ne!(r.verdict, Verdict::Fail, "{}", r.summary);
 }
+
+/// C1 on synthetic cases: every case within 4 SE and covering its rate passes; one case at
+/// z = 4.5 or with an interval that misses the rate fails the claim; a case without a rate
+/// interval (or without a z) makes an otherwise passing family inconclusive, never a pass.
+#[test]
+fn c1_passes_fails_and_is_inconclusive_on_synthetic_cases() {
+    use Verdict::*;
+    use compare::claims::c1_exactness::{Case, Curve, judge};
+    let case = |z: Option<f64>, ci: Option<[f64; 2]>| Case {
+        problem: "gaussian".into(),
+        method: Method::Sgd { lr: 0.1 },
+        worst_z: z,
+        theory_rate: 0.99,
+        rate_ci: ci,
+        curve: Curve { step: vec![], mean: vec![], se: vec![], exact: vec![] },
+    };
+    let good = || case(Some(2.5), Some([0.985, 0.995]));
+    assert_eq!(judge(&[good(), good(), good()], 4.0), Pass);
+    assert_eq!(judge(&[good(), case(Some(4.5), Some([0.985, 0.995]))], 4.0), Fail);
+    assert_eq!(judge(&[good(), case(Some(1.0), Some([0.991, 0.995]))], 4.0), Fail);
+    assert_eq!(judge(&[good(), case(Some(1.0), None)], 4.0), Inconclusive);
+    assert_eq!(judge(&[good(), case(None, Some([0.985, 0.995]))], 4.0), Inconclusive);
+    // A failing case outweighs an inconclusive one.
+    assert_eq!(judge(&[case(Some(1.0), None), case(Some(9.0), None)], 4.0), Fail);
+}

@@ -20,16 +20,25 @@
 //! cells, so common random numbers stay common). The crossing of 2 T(B_1) B_1 by B T(B) on the
 //! grid (log-log interpolation) is reported beside.
 //!
-//! Verdict per task: pass if the measured B_crit(SGD) is within a factor `factor` (3) of both
-//! predictions, tr/L and B_simple; C10 passes if every task does. The measured ratio B_sat(HB) /
-//! B_crit(SGD) is reported next to the predicted sqrt(kappa_eff) (not part of the verdict).
+//! Verdict per task: B_crit(SGD) against each prediction P (tr/L and B_simple), in log units
+//! ([`Check::band`], see [`transfer_check`]):
+//!
+//! ```text
+//!     r = ln(B* / P) ± u,  u = sqrt(u_B*^2 + u_P^2)   (each u the wider side of its 95 % interval)
+//!     pass          [r - u, r + u] inside [-ln factor, ln factor]   (factor = 3)
+//!     fail          it misses the band;   inconclusive otherwise, or B* outside the grid
+//! ```
+//!
+//! The task passes if both checks pass; C10 passes if every task does. The measured ratio
+//! B_sat(HB) / B_crit(SGD) is reported next to the predicted sqrt(kappa_eff) (not part of the
+//! verdict).
 
 use crate::Training;
 use crate::claims::ClaimResult;
 use crate::error::Result;
 use crate::profile::{self, Profile};
 use crate::registry::ClaimSpec;
-use crate::verdict::Verdict;
+use crate::verdict::{Check, Verdict};
 use nn::critical::{self, Arm, Cell, Grid, Sweep};
 use nn::curvature::{self, Curvature, PathPoint, Settings};
 use nn::tasks::{Diabetes, DiabetesConfig, Task, TeacherStudent, TeacherStudentConfig};
@@ -229,6 +238,22 @@ fn critical(sweep: &Sweep, arms: &[&str], resamples: usize, seed: u64) -> Option
     })
 }
 
+/// The half-width, in log units, of a 95 % interval `ci` around `value`: its wider side.
+fn log_half_width(value: f64, ci: [f64; 2]) -> f64 {
+    (value / ci[0]).ln().max((ci[1] / value).ln()).max(0.0)
+}
+
+/// The measured critical batch `sgd` against a prediction with its 95 % interval, in log units
+/// against [-ln factor, ln factor] (see the [module docs](self)); inconclusive without a
+/// measured B* inside the grid.
+pub fn transfer_check(sgd: Option<&Critical>, prediction: f64, prediction_ci: [f64; 2], factor: f64) -> Check {
+    let inside = sgd.filter(|s| !s.beyond_grid);
+    let value = inside.map(|s| (s.b_star / prediction).ln());
+    let u_measured = inside.map_or(0.0, |s| log_half_width(s.b_star, s.ci95));
+    let u = u_measured.hypot(log_half_width(prediction, prediction_ci));
+    Check::band(value, u, -factor.ln(), factor.ln())
+}
+
 /// The predictions from the estimates along the GD path. See the [module docs](self).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Predicted {
@@ -312,6 +337,8 @@ pub struct TaskResult {
     pub curves: Vec<(String, Vec<(f64, f64)>)>,
     pub sgd: Option<Critical>,
     pub hb: Option<Critical>,
+    /// ln(B_crit(SGD) / P) against [-ln factor, ln factor] for P = tr/L and P = B_simple.
+    pub checks: [Check; 2],
     /// B_sat(HB) / B_crit(SGD), measured, next to sqrt(kappa_eff).
     pub hb_ratio: Option<f64>,
     pub verdict: Verdict,
@@ -359,7 +386,6 @@ fn one_task<T: Task + Sync>(
     run_done: &(dyn Fn() + Sync),
 ) -> Result<TaskResult> {
     let sweep = p.sweep(profile);
-    let factor = tol.factor;
     let device = curvature_device(training)?;
     let loaded = task.load(&device);
     let initial_loss = task.train_loss(&task.init(&device), &loaded);
@@ -402,13 +428,10 @@ fn one_task<T: Task + Sync>(
     curves.push(("hb".into(), curve(&hb_arms.iter().map(|a| sweep.arm(a)).collect::<Vec<_>>(), &all)));
     let sgd = critical(&sweep, &["sgd"], p.curvature.resamples, 1);
     let hb = critical(&sweep, &hb_arms, p.curvature.resamples, 2);
-    let within = |measured: f64, predicted: f64| Verdict::within(Some(measured / predicted), 1.0 / factor, factor);
-    let verdict = match sgd {
-        Some(s) if !s.beyond_grid => {
-            Verdict::all([within(s.b_star, predicted.b_sgd), within(s.b_star, predicted.b_simple)])
-        }
-        _ => Verdict::Inconclusive,
-    };
+    let checks = [
+        transfer_check(sgd.as_ref(), predicted.b_sgd, predicted.b_sgd_ci, tol.factor),
+        transfer_check(sgd.as_ref(), predicted.b_simple, predicted.b_simple_ci, tol.factor),
+    ];
     Ok(TaskResult {
         task: task.name().into(),
         target,
@@ -421,7 +444,8 @@ fn one_task<T: Task + Sync>(
         curves,
         sgd,
         hb,
-        verdict,
+        verdict: Verdict::all(checks.iter().map(|c| c.verdict)),
+        checks,
     })
 }
 
@@ -453,17 +477,26 @@ pub fn evaluate(
     let tasks = vec![student?, diabetes?];
     let verdict = Verdict::all(tasks.iter().map(|t| t.verdict));
     let fmt = |x: Option<f64>| x.map_or("-".into(), |v| format!("{v:.1}"));
+    let ratio = |c: &Check| {
+        let margin = c.margin.map_or(String::new(), |m| format!(", margin {m:+.1}"));
+        c.value.map_or("n/a (B* not inside the grid)".into(), |r| {
+            format!("×{:.2} (÷{:.2}){margin}", r.exp(), c.uncertainty.exp())
+        })
+    };
     let summary = tasks
         .iter()
         .map(|t| {
             format!(
-                "{}: B_crit(SGD) = {} [{}, {}] vs tr/L = {:.1}, B_simple = {:.1}; HB/SGD window {} vs sqrt(kappa_eff) {}",
+                "{}: {} B_crit(SGD) = {} [{}, {}] vs tr/L = {:.1} {}, vs B_simple = {:.1} {}; HB/SGD window {} vs sqrt(kappa_eff) {}",
                 t.task,
+                t.verdict.name(),
                 fmt(t.sgd.map(|s| s.b_star)),
                 fmt(t.sgd.map(|s| s.ci95[0])),
                 fmt(t.sgd.map(|s| s.ci95[1])),
                 t.predicted.b_sgd,
+                ratio(&t.checks[0]),
                 t.predicted.b_simple,
+                ratio(&t.checks[1]),
                 fmt(t.hb_ratio),
                 fmt(t.predicted.kappa_eff.map(f64::sqrt)),
             )

@@ -5,7 +5,7 @@
 //! the Bonferroni level 1 − (1 − family_level)/cases so that the whole family errs with
 //! probability at most 1 − family_level.
 
-use crate::claims::ClaimResult;
+use crate::claims::{ClaimResult, measured_json};
 use crate::error::Result;
 use crate::profile::Profile;
 use crate::registry::ClaimSpec;
@@ -69,14 +69,56 @@ fn methods(eta: f64) -> [Method; 4] {
     ]
 }
 
-struct Case {
-    problem: &'static str,
-    method: Method,
-    worst_z: f64,
-    theory_rate: f64,
-    ci: Option<[f64; 2]>,
-    /// Checkpoint steps, Monte-Carlo mean and SE, exact E[loss] (the figure's data).
-    curve: serde_json::Value,
+/// One case's checkpoints: step, Monte-Carlo mean and SE, exact E\[loss\] (the figure's data).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Curve {
+    pub step: Vec<f64>,
+    pub mean: Vec<f64>,
+    pub se: Vec<f64>,
+    pub exact: Vec<f64>,
+}
+
+/// One (problem, method) case.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    /// "gaussian", "kaczmarz" or "coordinate_descent".
+    pub problem: String,
+    pub method: Method,
+    /// The worst |Monte-Carlo mean - exact| / SE over the checkpoints (None: no checkpoint
+    /// with a positive SE).
+    pub worst_z: Option<f64>,
+    pub theory_rate: f64,
+    /// The jackknife interval of the fitted rate (None: no fit, e.g. the loss hit zero).
+    pub rate_ci: Option<[f64; 2]>,
+    pub curve: Curve,
+}
+
+impl Case {
+    /// Whether the rate interval covers the theory rate.
+    pub fn covered(&self) -> bool {
+        self.rate_ci.is_some_and(|[lo, hi]| lo <= self.theory_rate && self.theory_rate <= hi)
+    }
+}
+
+/// What C1 measured (report.json's `measured`, read back by the figure).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Measured {
+    pub cases: Vec<Case>,
+    pub runs: usize,
+    pub steps: usize,
+    /// The per-case level of the rate intervals (Bonferroni).
+    pub interval_level: f64,
+}
+
+/// The verdict: pass iff every case has worst |z| < max_z and its rate interval covers the
+/// theory rate; fail if some case misses either; inconclusive if some case has no z or no
+/// interval and none fails.
+pub fn judge(cases: &[Case], max_z: f64) -> Verdict {
+    Verdict::all(cases.iter().map(|c| match (c.worst_z, c.rate_ci) {
+        (Some(z), Some(_)) => Verdict::from_bool(z < max_z && c.covered()),
+        (Some(z), None) if z >= max_z => Verdict::Fail,
+        _ => Verdict::Inconclusive,
+    }))
 }
 
 /// Evaluates C1 on `spectrum` (the Gaussian H, the Kaczmarz system's A^T A and the coordinate-
@@ -103,15 +145,17 @@ pub fn evaluate(spec: &ClaimSpec, spectrum: &str, profile: Profile) -> Result<Cl
     let mut check = |name: &'static str, problem: &dyn Problem, method: Method, exact: Vec<f64>, theory_rate: f64| {
         k += 1;
         let e = ensemble(problem, &method, &config(k));
-        let worst_z = e.worst_deviation(&exact).map_or(f64::INFINITY, |w| w.z.abs());
+        let worst_z = e.worst_deviation(&exact).map(|w| w.z.abs());
         let n = e.checkpoints.len();
-        let ci = e.fit_rate([n / 2, n - 1], 20, level).map(|f| f.ci);
+        let rate_ci = e.fit_rate([n / 2, n - 1], 20, level).map(|f| f.ci);
         let column = |f: fn(&sim::Checkpoint) -> f64| e.checkpoints.iter().map(f).collect::<Vec<_>>();
-        let curve = json!({
-            "step": column(|c| c.step as f64), "mean": column(|c| c.mean), "se": column(|c| c.se),
-            "exact": e.checkpoints.iter().map(|c| exact[c.step]).collect::<Vec<_>>(),
-        });
-        cases.push(Case { problem: name, method, worst_z, theory_rate, ci, curve });
+        let curve = Curve {
+            step: column(|c| c.step as f64),
+            mean: column(|c| c.mean),
+            se: column(|c| c.se),
+            exact: e.checkpoints.iter().map(|c| exact[c.step]).collect(),
+        };
+        cases.push(Case { problem: name.into(), method, worst_z, theory_rate, rate_ci, curve });
     };
     for m in methods(Predictions::new(&s, batch as f64).eta_b) {
         let exact = GaussianDynamics::new(&s, &m, batch as f64).loss_curve(Moments::isotropic(d), budget.steps);
@@ -127,23 +171,14 @@ pub fn evaluate(spec: &ClaimSpec, spectrum: &str, profile: Profile) -> Result<Cl
             check(name, &problem, m, exact, sum.rate(&m, batch, sampling)?);
         }
     }
-    let covered = |c: &Case| c.ci.is_some_and(|[lo, hi]| lo <= c.theory_rate && c.theory_rate <= hi);
-    let verdict = Verdict::all(cases.iter().map(|c| match c.ci {
-        None => Verdict::Inconclusive,
-        Some(_) => Verdict::from_bool(c.worst_z < max_z && covered(c)),
-    }));
-    let worst = cases.iter().map(|c| c.worst_z).fold(0.0, f64::max);
-    let n_covered = cases.iter().filter(|c| covered(c)).count();
-    let measured: Vec<_> = cases
-        .iter()
-        .map(|c| {
-            json!({"problem": c.problem, "method": c.method, "worst_z": c.worst_z, "theory_rate": c.theory_rate, "rate_ci": c.ci, "covered": covered(c), "curve": c.curve})
-        })
-        .collect();
+    let verdict = judge(&cases, max_z);
+    let worst = cases.iter().filter_map(|c| c.worst_z).fold(0.0, f64::max);
+    let n_covered = cases.iter().filter(|c| c.covered()).count();
+    let measured = Measured { cases, runs: budget.runs, steps: budget.steps, interval_level: level };
     Ok(ClaimResult::new(
         spec,
         json!({"mean_loss": "exact E[loss_t] (theory)", "rate": "theory rate inside the interval"}),
-        json!({"cases": measured, "runs": budget.runs, "steps": budget.steps, "interval_level": level}),
+        measured_json(&measured)?,
         verdict,
         format!(
             "{cases_total} cases (4 methods x Gaussian/Kaczmarz/CD, B = {batch}): worst |z| {worst:.2} (< {max_z}); rate covered {n_covered}/{cases_total} at level {level:.4}"

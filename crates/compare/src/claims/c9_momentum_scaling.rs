@@ -47,7 +47,7 @@
 //! finding, shown with its local exponents.
 
 use crate::Training;
-use crate::claims::ClaimResult;
+use crate::claims::{ClaimResult, measured_json};
 use crate::error::{Error, Result};
 use crate::profile::{self, Profile};
 use crate::registry::ClaimSpec;
@@ -386,6 +386,6 @@ pub fn evaluate(
     let summary = tasks.iter().map(|t| t.describe(tol.g)).collect::<Vec<_>>().join("; ");
     let predicted = json!({"g": tol.g, "time_exponent": -tol.g, "one_minus_beta": "C eta^(2/3), C not predicted"});
     let measured = Measured { knee_factor: tol.knee, training, tasks };
-    let value = serde_json::to_value(&measured).map_err(|e| Error::Registry(e.to_string()))?;
+    let value = measured_json(&measured)?;
     Ok(ClaimResult::new(spec, predicted, value, verdict, summary))
 }

@@ -22,6 +22,16 @@ use crate::verdict::{ExponentCheck, Verdict};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+/// A claim's typed measurement as report.json's `measured`.
+pub(crate) fn measured_json<T: Serialize>(measured: &T) -> Result<Value> {
+    serde_json::to_value(measured).map_err(|e| Error::Registry(format!("measurement: {e}")))
+}
+
+/// Claim `id`'s typed measurement read back from report.json's `measured` (its figures).
+pub(crate) fn read_measured<T: serde::de::DeserializeOwned>(id: &str, measured: &Value) -> Result<T> {
+    T::deserialize(measured).map_err(|e| Error::Registry(format!("{id}: measured: {e}")))
+}
+
 /// The outcome of one claim.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ClaimResult {

@@ -2,10 +2,11 @@
 //! compiled into the binary (assets/, licence beside it), so no system font or fontconfig is
 //! needed; the SVG names the same family and falls back to the viewer's sans-serif. A figure is
 //! a grid of panels; each panel has linear or logarithmic axes, line / dashed / marker / error-bar
-//! / band series and labelled vertical marks. Non-finite points (divergence, "not reached") are
+//! / band series and labelled vertical marks; legends never cover data ([`crate::legend`]). Non-finite points (divergence, "not reached") are
 //! left out of a series, never drawn as zero. Files are written to a temporary name and renamed.
 
 use crate::error::{Error, Result};
+use crate::legend::{self, Corner, Entry, Swatch};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
@@ -93,14 +94,11 @@ pub struct Panel {
     pub marks: Vec<Mark>,
     /// Text labels at data coordinates (e.g. batch sizes along a frontier).
     pub notes: Vec<(f64, f64, String)>,
-    /// Where the legend goes (a corner the curves leave empty).
-    pub legend: SeriesLabelPosition,
 }
 
 impl Panel {
     pub fn new(title: impl Into<String>, x: Axis, y: Axis) -> Self {
-        let legend = SeriesLabelPosition::UpperRight;
-        Panel { title: title.into(), x, y, series: Vec::new(), marks: Vec::new(), notes: Vec::new(), legend }
+        Panel { title: title.into(), x, y, series: Vec::new(), marks: Vec::new(), notes: Vec::new() }
     }
 }
 
@@ -161,21 +159,84 @@ impl Figure {
         Ok(vec![png, svg])
     }
 
+    /// Draws the panels into a rows x cols grid, with the legends placed by [`crate::legend`].
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, rows: usize, cols: usize) -> Draw {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        for (area, panel) in root.split_evenly((rows, cols)).iter().zip(&self.panels) {
+        let cells = root.split_evenly((rows, cols));
+        let shared = (self.panels.len() > 1 && cells.len() > self.panels.len())
+            .then(|| legend::shared(&self.panels))
+            .flatten()
+            .filter(|entries| !entries.is_empty());
+        for (area, panel) in cells.iter().zip(&self.panels) {
             let (panel, y_scale) = lifted(panel);
             let panel = &panel;
             let (x, y) = (range(panel, true), range(panel, false));
+            let (y, corner) = match shared {
+                Some(_) => (y, None),
+                None => {
+                    let placement = legend::place(panel, &x, y);
+                    (placement.y, Some(placement.corner))
+                }
+            };
+            let decades = [(x.end / x.start).log10(), (y.end / y.start).log10()];
+            let style = Style { decades, y_scale, legend: corner };
             match (panel.x.log, panel.y.log) {
-                (true, true) => draw_panel(area, panel, x.log_scale(), y.log_scale(), y_scale),
-                (true, false) => draw_panel(area, panel, x.log_scale(), y, y_scale),
-                (false, true) => draw_panel(area, panel, x, y.log_scale(), y_scale),
-                (false, false) => draw_panel(area, panel, x, y, y_scale),
+                (true, true) => draw_panel(area, panel, x.log_scale(), y.log_scale(), style),
+                (true, false) => draw_panel(area, panel, x.log_scale(), y, style),
+                (false, true) => draw_panel(area, panel, x, y.log_scale(), style),
+                (false, false) => draw_panel(area, panel, x, y, style),
             }?;
+        }
+        if let (Some(entries), Some(cell)) = (shared, cells.get(self.panels.len())) {
+            draw_legend(cell, &entries)?;
         }
         Ok(())
     }
+}
+
+/// How [`draw_panel`] draws a panel: the decades its log axes span (x, y), the lift of its y
+/// axis ([`lifted`]: labels show v / y_scale) and its legend's corner (None: no legend).
+#[derive(Clone, Copy)]
+struct Style {
+    decades: [f64; 2],
+    y_scale: f64,
+    legend: Option<Corner>,
+}
+
+/// A legend on its own, in an empty cell of the grid (the figure's shared legend), centred
+/// horizontally near the top.
+fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: &[Entry]) -> Draw {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let (w, h) = legend::pixel_size(entries);
+    let (cell_w, _) = area.dim_in_pixel();
+    let x0 = ((cell_w as f64 - w) / 2.0).max(8.0) as i32;
+    let y0 = 44;
+    let frame = [(x0, y0), (x0 + w as i32, y0 + h as i32)];
+    area.draw(&Rectangle::new(frame, ShapeStyle::from(&RGBColor(180, 180, 180)).stroke_width(1))).map_err(err)?;
+    for (k, e) in entries.iter().enumerate() {
+        let y = y0 + 16 + 20 * k as i32;
+        let (a, b) = (x0 + 10, x0 + 34);
+        let solid = ShapeStyle::from(&e.color).stroke_width(2);
+        let dashes = |on: i32, off: i32, style: ShapeStyle| {
+            (a..b).step_by((on + off) as usize).map(move |s| PathElement::new([(s, y), ((s + on).min(b), y)], style))
+        };
+        match e.swatch {
+            Swatch::Line => area.draw(&PathElement::new([(a, y), (b, y)], solid)).map_err(err)?,
+            Swatch::Dashed => dashes(8, 5, solid).try_for_each(|d| area.draw(&d)).map_err(err)?,
+            Swatch::Mark => {
+                let thin = ShapeStyle::from(&e.color).stroke_width(1);
+                dashes(6, 4, thin).try_for_each(|d| area.draw(&d)).map_err(err)?
+            }
+            Swatch::Marker => area.draw(&Circle::new(((a + b) / 2, y), 4, e.color.filled())).map_err(err)?,
+            Swatch::Band => {
+                area.draw(&Rectangle::new([(a, y - 6), (b, y + 6)], e.color.mix(0.25).filled())).map_err(err)?;
+                area.draw(&PathElement::new([(a, y), (b, y)], ShapeStyle::from(&e.color).stroke_width(1)))
+                    .map_err(err)?
+            }
+        }
+        area.draw(&Text::new(e.label.clone(), (x0 + 42, y - 8), (FAMILY, 13))).map_err(err)?;
+    }
+    Ok(())
 }
 
 type Draw = std::result::Result<(), String>;
@@ -272,8 +333,8 @@ fn tick(v: &f64) -> String {
     }
 }
 
-/// Draws one panel; `y_scale` is the lift of [`lifted`] (y labels show v / y_scale).
-fn draw_panel<DB, X, Y>(area: &DrawingArea<DB, Shift>, panel: &Panel, x: X, y: Y, y_scale: f64) -> Draw
+/// Draws one panel in `style`.
+fn draw_panel<DB, X, Y>(area: &DrawingArea<DB, Shift>, panel: &Panel, x: X, y: Y, style: Style) -> Draw
 where
     DB: DrawingBackend,
     X: AsRangedCoord<Value = f64>,
@@ -282,9 +343,7 @@ where
     Y::CoordDescType: ValueFormatter<f64>,
 {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let decades = |r: std::ops::Range<f64>| (r.end / r.start).log10();
-    let (x_log, y_log) =
-        (log_ticks(decades(range(panel, true)), 1.0), log_ticks(decades(range(panel, false)), y_scale));
+    let (x_log, y_log) = (log_ticks(style.decades[0], 1.0), log_ticks(style.decades[1], style.y_scale));
     let mut chart = ChartBuilder::on(area)
         .caption(&panel.title, (FAMILY, 19))
         .margin(12)
@@ -356,13 +415,15 @@ where
     for (x, y, text) in &panel.notes {
         chart.draw_series([Text::new(text.clone(), (*x, *y), (FAMILY, 12))]).map_err(err)?;
     }
-    chart
-        .configure_series_labels()
-        .position(panel.legend.clone())
-        .label_font((FAMILY, 13))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(180, 180, 180))
-        .draw()
-        .map_err(err)?;
+    if let Some(corner) = style.legend {
+        chart
+            .configure_series_labels()
+            .position(corner.position())
+            .label_font((FAMILY, 13))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(180, 180, 180))
+            .draw()
+            .map_err(err)?;
+    }
     Ok(())
 }

@@ -22,7 +22,6 @@ use crate::figure::{Axis, Figure, Kind, Mark, Panel, Series, color};
 use crate::registry::ClaimSpec;
 use crate::sweep::{FAMILIES, KACZMARZ_FAMILIES, TunedSweep};
 use crate::verdict::{ExponentCheck, LogLogFit};
-use plotters::chart::SeriesLabelPosition;
 use plotters::style::RGBColor;
 use serde_json::Value;
 use std::path::Path;
@@ -99,7 +98,6 @@ fn t_of_b(id: &str, sweeps: &[&TunedSweep], families: &[Family]) -> Figure {
                 }
             }
             p.marks = batch_marks(s);
-            p.legend = SeriesLabelPosition::LowerLeft;
             p
         })
         .collect();
@@ -136,7 +134,6 @@ fn power_law(
 ) -> Figure {
     let mut p = Panel::new(title, Axis::log(axes.0), Axis::log(axes.1));
     // Rising data leave the lower right empty.
-    p.legend = SeriesLabelPosition::LowerRight;
     let xs: Vec<f64> = points.iter().map(|q| q.1).collect();
     let (min, max) = xs.iter().fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
     let span = [min / 1.5, max * 1.5];
@@ -246,8 +243,6 @@ fn momentum_rule(
     for (j, s) in sweeps.iter().enumerate() {
         let mut ratio = Panel::new(title(s), Axis::log("batch size B"), Axis::log("T_rule(B) / T_tuned(B)"));
         let mut beta = Panel::new(title(s), Axis::log("batch size B"), Axis::log("1 − β"));
-        // The rules' 1 − β rise from the lower left to the tuned level: the lower right is empty.
-        beta.legend = SeriesLabelPosition::LowerRight;
         let spectrum = s.spectrum()?;
         let tuned = s.family(Family::Hb).iter().map(|p| (p.batch, one_minus(p.method))).collect();
         beta.series.push(Series::new("tuned HB", family_color(Family::Hb), Kind::Line, tuned));
@@ -347,7 +342,6 @@ fn scan_panel(task: &c9_momentum_scaling::TaskResult, knee_factor: f64) -> Panel
     time.series.push(Series::new("minimum", RGBColor(0, 0, 0), Kind::Markers, t_min));
     let knees = task.optima.iter().filter_map(|o| Some((o.knee?, knee_factor * o.t_min))).collect();
     time.series.push(Series::new(format!("knee: T = {knee_factor} T*"), RGBColor(200, 0, 0), Kind::Markers, knees));
-    time.legend = SeriesLabelPosition::UpperRight;
     time
 }
 
@@ -382,7 +376,6 @@ fn optima_panels(task: &c9_momentum_scaling::TaskResult) -> [Panel; 2] {
     if !knees.is_empty() {
         knee.series.push(Series::new("g = 2/3", RGBColor(60, 60, 60), Kind::Dashed, guide(&knees, 2.0 / 3.0)));
     }
-    knee.legend = SeriesLabelPosition::UpperLeft;
 
     let mut fastest =
         Panel::new(format!("{}: fastest time against η", task.task), Axis::log("learning rate η"), Axis::log("T*"));
@@ -445,7 +438,6 @@ fn transfer(id: &str, measured: &Value) -> Vec<Figure> {
         }
         time.marks = marks.clone();
         work.marks = marks;
-        work.legend = SeriesLabelPosition::UpperLeft;
         curves.extend([time, work]);
 
         let density: Vec<(f64, f64)> = t["density"]

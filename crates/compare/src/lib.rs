@@ -25,6 +25,7 @@ pub mod claims;
 pub mod error;
 pub mod figure;
 pub mod figures;
+pub mod legend;
 pub mod montecarlo;
 pub mod profile;
 pub mod registry;

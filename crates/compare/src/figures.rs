@@ -15,7 +15,8 @@
 use crate::claims::c7_momentum_rule;
 use crate::claims::c8_kaczmarz;
 use crate::claims::{
-    ClaimResult, c1_exactness, c2_critical_batch, c3_parallelization, c4_hb_window, c9_momentum_scaling, read_measured,
+    ClaimResult, c1_exactness, c2_critical_batch, c3_parallelization, c4_hb_window, c9_momentum_scaling,
+    c10_batch_transfer, read_measured,
 };
 use crate::error::Result;
 use crate::figure::{Axis, Figure, Kind, Mark, Panel, Series, color};
@@ -38,7 +39,7 @@ pub fn draw(spec: &ClaimSpec, result: &ClaimResult, sweeps: &[&TunedSweep], dir:
         "C3" => vec![t_hb(id, sweeps, &spec.typed()?), speedup(id, sweeps)],
         "C4" => vec![window(id, sweeps, &spec.typed()?)],
         "C5" | "C6" => vec![frontier(id, sweeps)],
-        "C7" => momentum_rule(id, sweeps, &spec.typed()?, &result.measured)?,
+        "C7" => momentum_rule(id, sweeps, &spec.typed()?, &read_measured::<Vec<_>>(id, &result.measured)?)?,
         "C8" => {
             let tol: c8_kaczmarz::Tolerance = spec.typed()?;
             let (systems, family) = c8_kaczmarz::split(spec, sweeps)?;
@@ -49,7 +50,7 @@ pub fn draw(spec: &ClaimSpec, result: &ClaimResult, sweeps: &[&TunedSweep], dir:
             ]
         }
         "C9" => scaling(id, &result.measured)?,
-        "C10" => transfer(id, &result.measured),
+        "C10" => transfer(id, &read_measured(id, &result.measured)?),
         _ => Vec::new(),
     };
     let mut files = Vec::new();
@@ -234,7 +235,7 @@ fn momentum_rule(
     id: &str,
     sweeps: &[&TunedSweep],
     tol: &c7_momentum_rule::Tolerance,
-    measured: &Value,
+    measured: &[c7_momentum_rule::RuleResult],
 ) -> Result<Vec<Figure>> {
     let factor = tol.factor;
     let one_minus = |m: theory::Method| m.momentum().map_or(f64::NAN, |b| 1.0 - b);
@@ -248,14 +249,9 @@ fn momentum_rule(
         beta.series.push(Series::new("tuned HB", family_color(Family::Hb), Kind::Line, tuned));
         for (k, rule) in RULES.iter().enumerate() {
             let name = format!("rule {}", rule.name);
-            // null (diverged or above the cap) reads as NaN and is left out of the line.
-            let measured_ratios = &measured[k]["spectra"][j]["ratios"];
-            let ratios = s
-                .batches
-                .iter()
-                .enumerate()
-                .map(|(i, b)| (*b, measured_ratios[i].as_f64().unwrap_or(f64::NAN)))
-                .collect();
+            // None (diverged or above the cap) is NaN, left out of the line.
+            let measured_ratios = &measured[k].spectra[j].ratios;
+            let ratios = s.batches.iter().zip(measured_ratios).map(|(&b, r)| (b, r.unwrap_or(f64::NAN))).collect();
             ratio.series.push(Series::new(&name, color(k + 4), Kind::Line, ratios));
             let picks: Vec<(f64, f64)> =
                 s.batches.iter().map(|&b| (b, one_minus(rule.method(&Predictions::new(&spectrum, b))))).collect();
@@ -390,74 +386,58 @@ fn optima_panels(task: &c9_momentum_scaling::TaskResult) -> [Panel; 2] {
     [knee, fastest]
 }
 
-/// C10 from its measured tasks (`measured.tasks[]`: curves, predicted, sgd, hb, initial.density).
-fn transfer(id: &str, measured: &Value) -> Vec<Figure> {
-    let num = |v: &Value, key: &str| v[key].as_f64().unwrap_or(f64::NAN);
-    let empty = Vec::new();
-    let tasks = measured["tasks"].as_array().unwrap_or(&empty);
+/// C10 from its typed task summaries: T(B) and B T(B) per task with the predicted and measured batches marked, and the SLQ density with λ_max.
+fn transfer(id: &str, measured: &c10_batch_transfer::Measured) -> Vec<Figure> {
     let (mut curves, mut densities) = (Vec::new(), Vec::new());
-    for t in tasks {
-        let name = t["task"].as_str().unwrap_or("?").replace('_', "–");
-        let p = &t["predicted"];
+    for t in &measured.tasks {
+        let name = t.task.replace('_', "–");
+        let p = &t.predicted;
         let mut marks = vec![
-            Mark { x: num(p, "b_sgd"), label: "tr/L".into(), color: RGBColor(90, 90, 90) },
-            Mark { x: num(p, "b_simple"), label: "B_simple".into(), color: RGBColor(0, 130, 0) },
-            Mark { x: num(p, "b_hb"), label: "B_hb".into(), color: RGBColor(200, 120, 0) },
+            Mark { x: p.b_sgd, label: "tr/L".into(), color: RGBColor(90, 90, 90) },
+            Mark { x: p.b_simple, label: "B_simple".into(), color: RGBColor(0, 130, 0) },
         ];
-        for (key, label, c) in [("sgd", "B_crit SGD", color(0)), ("hb", "B_sat HB", color(1))] {
-            if t[key].is_object() {
-                marks.push(Mark { x: num(&t[key], "b_star"), label: label.into(), color: c });
-            }
+        marks.extend(p.b_hb.map(|x| Mark { x, label: "B_hb".into(), color: RGBColor(200, 120, 0) }));
+        for (critical, label, c) in [(t.sgd, "B_crit SGD", color(0)), (t.hb, "B_sat HB", color(1))] {
+            marks.extend(critical.map(|k| Mark { x: k.b_star, label: label.into(), color: c }));
         }
         marks.retain(|m| m.x.is_finite());
         let (mut time, mut work) = (
             Panel::new(format!("{name}: steps to the target"), Axis::log("batch size B"), Axis::log("T(B)")),
             Panel::new(format!("{name}: samples to the target"), Axis::log("batch size B"), Axis::log("B T(B)")),
         );
-        for (k, curve) in t["curves"].as_array().unwrap_or(&empty).iter().enumerate() {
-            let label = curve[0].as_str().unwrap_or("?");
-            let pts: Vec<(f64, f64)> = curve[1]
-                .as_array()
-                .unwrap_or(&empty)
-                .iter()
-                .map(|p| (p[0].as_f64().unwrap_or(f64::NAN), p[1].as_f64().unwrap_or(f64::NAN)))
-                .collect();
-            let (c, kind) = match label {
+        for (k, (label, pts)) in t.curves.iter().enumerate() {
+            let (c, kind) = match label.as_str() {
                 "sgd" => (color(0), Kind::Line),
                 "hb" => (color(1), Kind::Line),
                 _ => (color(2 + k), Kind::Dashed),
             };
             let label = if label == "hb" { "HB (best arm)".to_string() } else { label.replace('_', " ") };
-            work.series.push(Series::new(
-                label.clone(),
-                c,
-                kind.clone(),
-                pts.iter().map(|&(b, t)| (b, b * t)).collect(),
-            ));
-            time.series.push(Series::new(label, c, kind, pts));
+            let work_points = pts.iter().map(|&(b, t)| (b, b * t)).collect();
+            work.series.push(Series::new(label.clone(), c, kind.clone(), work_points));
+            time.series.push(Series::new(label, c, kind, pts.clone()));
         }
         time.marks = marks.clone();
         work.marks = marks;
         curves.extend([time, work]);
 
-        let density: Vec<(f64, f64)> = t["density"]
-            .as_array()
-            .unwrap_or(&empty)
-            .iter()
-            .map(|n| (n[0].as_f64().unwrap_or(f64::NAN), n[1].as_f64().unwrap_or(0.0)))
-            .collect();
-        if !density.is_empty() {
+        if !t.density.is_empty() {
             let mut panel = Panel::new(
                 format!("{name}: Hessian spectral density at initialisation (SLQ)"),
                 Axis::linear("eigenvalue λ"),
                 Axis::linear("density"),
             );
-            panel.series.push(Series::new("SLQ, Gaussian width 1 % of the range", color(0), Kind::Line, density));
-            panel.marks = vec![Mark {
-                x: num(&t["initial"]["power"], "value"),
-                label: "λ_max".into(),
-                color: RGBColor(200, 0, 0),
-            }];
+            panel.series.push(Series::new(
+                "SLQ, Gaussian width 1 % of the range",
+                color(0),
+                Kind::Line,
+                t.density.clone(),
+            ));
+            panel.marks = t
+                .path
+                .first()
+                .map(|p| Mark { x: p.lambda_max, label: "λ_max".into(), color: RGBColor(200, 0, 0) })
+                .into_iter()
+                .collect();
             densities.push(panel);
         }
     }

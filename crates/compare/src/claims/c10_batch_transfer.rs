@@ -141,7 +141,7 @@ pub fn validate(spec: &ClaimSpec) -> Result<()> {
 }
 
 /// A critical batch measured on one T(B) curve. See the [module docs](self).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Critical {
     /// B* of the hyperbola fit, T_inf, and whether B* is outside the measured batches.
     pub b_star: f64,
@@ -255,7 +255,7 @@ pub fn transfer_check(sgd: Option<&Critical>, prediction: f64, prediction_ci: [f
 }
 
 /// The predictions from the estimates along the GD path. See the [module docs](self).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Predicted {
     pub b_sgd: f64,
     pub b_sgd_ci: [f64; 2],
@@ -290,7 +290,7 @@ impl Predicted {
 }
 
 /// One estimate along the path, for the report (the full estimates stay at initialisation).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PathSummary {
     pub step: usize,
     pub train_loss: f64,
@@ -322,26 +322,41 @@ impl PathSummary {
     }
 }
 
-/// Everything C10 measured on one task.
+/// Everything C10 measured on one task: the summary its verdict and figures read, and the full
+/// estimates at initialisation and the sweep beside it (report.json holds all, flattened).
 #[derive(Clone, Debug, Serialize)]
 pub struct TaskResult {
+    #[serde(flatten)]
+    pub summary: TaskSummary,
+    pub initial: Curvature,
+    pub sweep: Sweep,
+}
+
+/// One task's predictions, measured critical batches, curves and verdict.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskSummary {
     pub task: String,
     pub target: f64,
-    pub initial: Curvature,
     /// The SLQ density at initialisation smoothed by a Gaussian of 1 % of its range: (lambda, phi).
     pub density: Vec<(f64, f64)>,
+    /// The estimates along the GD path; the first is at initialisation.
     pub path: Vec<PathSummary>,
     pub predicted: Predicted,
-    pub sweep: Sweep,
     /// T(B) per arm and for heavy ball's best arm ("hb"): (B, T) of the timed batches.
     pub curves: Vec<(String, Vec<(f64, f64)>)>,
     pub sgd: Option<Critical>,
     pub hb: Option<Critical>,
-    /// ln(B_crit(SGD) / P) against [-ln factor, ln factor] for P = tr/L and P = B_simple.
-    pub checks: [Check; 2],
     /// B_sat(HB) / B_crit(SGD), measured, next to sqrt(kappa_eff).
     pub hb_ratio: Option<f64>,
+    /// ln(B_crit(SGD) / P) against [-ln factor, ln factor] for P = tr/L and P = B_simple.
+    pub checks: [Check; 2],
     pub verdict: Verdict,
+}
+
+/// report.json's `measured` of C10 as its figures read it: the tasks' summaries.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Measured {
+    pub tasks: Vec<TaskSummary>,
 }
 
 /// The batches of the sweep: powers of two up to `max_batch` and below the train rows, then
@@ -432,21 +447,20 @@ fn one_task<T: Task + Sync>(
         transfer_check(sgd.as_ref(), predicted.b_sgd, predicted.b_sgd_ci, tol.factor),
         transfer_check(sgd.as_ref(), predicted.b_simple, predicted.b_simple_ci, tol.factor),
     ];
-    Ok(TaskResult {
+    let summary = TaskSummary {
         task: task.name().into(),
         target,
         density: smoothed(&path[0].curvature.density),
-        initial: path[0].curvature.clone(),
         path: path.iter().map(PathSummary::new).collect(),
         predicted,
         hb_ratio: sgd.zip(hb).map(|(s, h)| h.b_star / s.b_star),
-        sweep,
         curves,
         sgd,
         hb,
         verdict: Verdict::all(checks.iter().map(|c| c.verdict)),
         checks,
-    })
+    };
+    Ok(TaskResult { summary, initial: path[0].curvature.clone(), sweep })
 }
 
 /// `density` on 401 points spanning its nodes (± 3 widths), Gaussian width 1 % of the range.
@@ -475,7 +489,7 @@ pub fn evaluate(
         || one_task(&p, &tol, p.diabetes.target, profile, training, &p.diabetes(profile)?, run_done),
     );
     let tasks = vec![student?, diabetes?];
-    let verdict = Verdict::all(tasks.iter().map(|t| t.verdict));
+    let verdict = Verdict::all(tasks.iter().map(|t| t.summary.verdict));
     let fmt = |x: Option<f64>| x.map_or("-".into(), |v| format!("{v:.1}"));
     let ratio = |c: &Check| {
         let margin = c.margin.map_or(String::new(), |m| format!(", margin {m:+.1}"));
@@ -485,7 +499,7 @@ pub fn evaluate(
     };
     let summary = tasks
         .iter()
-        .map(|t| {
+        .map(|TaskResult { summary: t, .. }| {
             format!(
                 "{}: {} B_crit(SGD) = {} [{}, {}] vs tr/L = {:.1} {}, vs B_simple = {:.1} {}; HB/SGD window {} vs sqrt(kappa_eff) {}",
                 t.task,
@@ -503,8 +517,9 @@ pub fn evaluate(
         })
         .collect::<Vec<_>>()
         .join("; ");
-    let predicted =
-        json!(tasks.iter().map(|t| (t.task.clone(), t.predicted)).collect::<std::collections::BTreeMap<_, _>>());
+    let predicted = json!(
+        tasks.iter().map(|t| (&t.summary.task, t.summary.predicted)).collect::<std::collections::BTreeMap<_, _>>()
+    );
     let measured = json!({"tasks": tasks, "training": training});
     Ok(ClaimResult::new(spec, predicted, measured, verdict, summary))
 }

@@ -6,12 +6,12 @@
 //! Reported per rule: the worst ratio and where it occurs, where it diverges, and whether it
 //! parallelizes (the log-log slope of T_rule(B) below B_hb/4).
 
-use super::Part;
+use super::{Part, measured_json};
 use crate::error::Result;
 use crate::sweep::TunedSweep;
-use crate::verdict::{Check, Verdict, count_ratio_uncertainty, log_log_fit};
+use crate::verdict::{Check, LogLogFit, Verdict, count_ratio_uncertainty, log_log_fit};
 use rayon::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use theory::rules::RULES;
 use theory::{Family, GaussianDynamics, Hitting, Predictions, Target};
@@ -35,6 +35,35 @@ pub struct Protocol {
     pub ratio_cap: f64,
     /// The range of C3's 1/B law, as a fraction of B_hb, for the rules' parallelization slope.
     pub fraction: f64,
+}
+
+/// One rule on one held-out spectrum.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SpectrumResult {
+    pub spectrum: String,
+    /// T_rule(B)/T_tuned(B) at each grid batch; None where the rule diverges or is above the cap.
+    pub ratios: Vec<Option<f64>>,
+    pub diverged_at: Vec<f64>,
+    pub above_cap_at: Vec<f64>,
+    /// The log-log fit of T_rule(B) for B <= `fraction` B_hb (does the rule parallelize?).
+    pub t_rule_slope_below_b_hb: Option<LogLogFit>,
+}
+
+/// One rule on every held-out spectrum, with its verdict.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuleResult {
+    pub rule: String,
+    pub formula: String,
+    pub verdict: Verdict,
+    /// The worst ratio against [0, factor], with the integer-count uncertainty.
+    pub check: Check,
+    /// None when the worst point is above the cap.
+    pub worst_ratio: Option<f64>,
+    pub worst_spectrum: String,
+    pub worst_batch: f64,
+    pub diverged_points: usize,
+    /// In the order of the claim's spectra.
+    pub spectra: Vec<SpectrumResult>,
 }
 
 /// T_rule(B)/T_tuned(B): None when the rule diverges, +inf when not within the cap.
@@ -92,13 +121,16 @@ pub fn check(tol: &Tolerance, protocol: &Protocol, sweeps: &[&TunedSweep]) -> Re
                 .filter(|((b, _), _)| **b <= protocol.fraction * sweep.summary.b_hb)
                 .filter_map(|((b, v), t)| v.filter(|v| v.is_finite()).map(|v| (*b, v * t)))
                 .collect();
-            per_spectrum.push(json!({
-                "spectrum": sweep.spec,
-                "ratios": rs.iter().map(|v| v.filter(|x| x.is_finite())).collect::<Vec<_>>(),
-                "diverged_at": sweep.batches.iter().zip(&rs).filter(|(_, v)| v.is_none()).map(|(b, _)| *b).collect::<Vec<_>>(),
-                "above_cap_at": sweep.batches.iter().zip(&rs).filter(|(_, v)| v.is_some_and(|x| x.is_infinite())).map(|(b, _)| *b).collect::<Vec<_>>(),
-                "t_rule_slope_below_b_hb": log_log_fit(&below),
-            }));
+            let batches_where = |f: fn(&Option<f64>) -> bool| {
+                sweep.batches.iter().zip(&rs).filter(|(_, v)| f(v)).map(|(b, _)| *b).collect::<Vec<_>>()
+            };
+            per_spectrum.push(SpectrumResult {
+                spectrum: sweep.spec.clone(),
+                ratios: rs.iter().map(|v| v.filter(|x| x.is_finite())).collect(),
+                diverged_at: batches_where(|v| v.is_none()),
+                above_cap_at: batches_where(|v| v.is_some_and(|x| x.is_infinite())),
+                t_rule_slope_below_b_hb: log_log_fit(&below),
+            });
         }
         // r = T_rule/T_tuned, a ratio of iteration counts.
         let uncertainty = if worst.0.is_finite() { count_ratio_uncertainty(worst.0 * worst.3, worst.3) } else { 0.0 };
@@ -112,15 +144,21 @@ pub fn check(tol: &Tolerance, protocol: &Protocol, sweeps: &[&TunedSweep]) -> Re
             (n, _) => format!("diverges at {n} points"),
         };
         parts.push(format!("{}: {shown}", rule.name));
-        measured.push(json!({
-            "rule": rule.name, "formula": rule.formula, "verdict": verdict, "check": check,
-            "worst_ratio": worst.0.is_finite().then_some(worst.0), "worst_spectrum": worst.1, "worst_batch": worst.2,
-            "diverged_points": diverged, "spectra": per_spectrum,
-        }));
+        measured.push(RuleResult {
+            rule: rule.name.into(),
+            formula: rule.formula.into(),
+            verdict,
+            check,
+            worst_ratio: worst.0.is_finite().then_some(worst.0),
+            worst_spectrum: worst.1,
+            worst_batch: worst.2,
+            diverged_points: diverged,
+            spectra: per_spectrum,
+        });
     }
     Ok(Part {
         predicted: json!({"t_rule_over_t_tuned_at_most": tol.factor, "training_spectra": protocol.training}),
-        measured: json!(measured),
+        measured: measured_json(&measured)?,
         verdict: Verdict::any(verdicts),
         summary: format!(
             "T_rule/T_tuned(HB) over B on {} held-out spectra (<= {}): {}",

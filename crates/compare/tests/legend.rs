@@ -4,7 +4,10 @@
 use compare::figure::{Axis, Kind, Panel, Series, color};
 use compare::legend::{Corner, place, shared};
 
-fn panel(lines: &[(&str, usize, Vec<(f64, f64)>)]) -> Panel {
+/// (label, colour index, points) of one line.
+type Line = (&'static str, usize, Vec<(f64, f64)>);
+
+fn panel(lines: &[Line]) -> Panel {
     let mut p = Panel::new("t", Axis::linear("x"), Axis::log("y"));
     for (label, c, points) in lines {
         p.series.push(Series::new(*label, color(*c), Kind::Line, points.clone()));
@@ -35,7 +38,7 @@ fn with_every_corner_taken_the_axis_makes_room_above_the_data() {
     assert_eq!(placed.y.start, 1.0);
     // The old top now lies at most at 1 - (legend height) - margin of the axis.
     let at = (1e10f64.ln() - 1f64.ln()) / (placed.y.end.ln() - placed.y.start.ln());
-    assert!(at < 0.85 && at >= 0.3, "{at}");
+    assert!((0.3..0.85).contains(&at), "{at}");
     // And the new range leaves the corner free.
     assert_eq!(place(&p, &(0.0..10.0), placed.y.clone()).corner, Corner::UpperRight);
 }

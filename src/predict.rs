@@ -71,7 +71,12 @@ pub fn run(a: Args, quiet: bool) -> Result<()> {
         if a.case.method.any_given() {
             bail!("--rule chooses the hyperparameters: do not also pass them");
         }
-        let method = theory::rules::rule(name)?.method(&predicted);
+        let Some(pick) = theory::rules::rule(name)?.fixed() else {
+            bail!(
+                "rule {name} re-picks its parameters during a run (see `verify --only C7`); --rule takes a closed-form rule: A, B, sp or harmonic"
+            );
+        };
+        let method = pick(&predicted);
         if method.family() != a.case.method.method {
             bail!("rule {name} picks {} parameters: pass --method {}", method.family(), method.family());
         }

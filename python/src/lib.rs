@@ -299,16 +299,23 @@ impl PyRule {
     }
 }
 
-/// The closed-form rule called `name`.
+/// The closed-form rule called `name` (ValueError for the adaptive rule, which re-picks its
+/// parameters during a run: C7 measures it).
 #[pyfunction]
 fn rule(name: &str) -> PyResult<PyRule> {
-    Ok(PyRule { inner: theory::rules::rule(name).map_err(value_error)? })
+    let inner = theory::rules::rule(name).map_err(value_error)?;
+    if inner.fixed().is_none() {
+        return Err(PyValueError::new_err(format!(
+            "rule {name} re-picks its parameters during a run; rule() takes a closed-form rule: A, B, sp or harmonic"
+        )));
+    }
+    Ok(PyRule { inner })
 }
 
 /// Every closed-form rule, in the order the claims report them.
 #[pyfunction]
 fn rules() -> Vec<PyRule> {
-    theory::rules::RULES.iter().map(|inner| PyRule { inner }).collect()
+    theory::rules::RULES.iter().filter(|r| r.fixed().is_some()).map(|inner| PyRule { inner }).collect()
 }
 
 /// The method an argument names: a `Method`, or a `Rule` evaluated at (spectrum, batch).

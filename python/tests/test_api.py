@@ -135,6 +135,9 @@ def test_method_bad_input(cli, make, cli_args):
 def test_rules():
     names = [r.name for r in momlab.rules()]
     assert names == ["A", "B", "sp", "harmonic"]
+    # The adaptive rule re-picks its parameters during a run: no single method to give.
+    with pytest.raises(ValueError, match="re-picks its parameters during a run"):
+        momlab.rule("adaptive")
     r = momlab.rule("harmonic")
     assert r.name == "harmonic" and "harmonic mix" in r.formula and repr(r) == "rule('harmonic')"
     s = momlab.Spectrum(SPEC)

@@ -81,6 +81,19 @@ impl Hitting {
     }
 }
 
+/// The distinct eigenvalues of `spectrum` and their multiplicities (the eigenvalues are sorted,
+/// so equal ones are adjacent: one pass).
+fn distinct(spectrum: &Spectrum) -> (Vec<f64>, Vec<f64>) {
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for &l in spectrum.eigenvalues() {
+        match out.last_mut() {
+            Some((v, count)) if *v == l => *count += 1.0,
+            _ => out.push((l, 1.0)),
+        }
+    }
+    out.into_iter().unzip()
+}
+
 /// Coordinates advanced together by the recursion's inner loop (one AVX register of f64).
 const LANES: usize = 4;
 /// One value per lane.
@@ -149,15 +162,7 @@ impl GaussianDynamics {
     /// spectrum of any d costs two blocks per step). Returns the recursion and its start.
     pub fn isotropic(spectrum: &Spectrum, method: &Method, batch: f64) -> (Self, Moments) {
         let d = spectrum.d();
-        let mut distinct: Vec<(f64, f64)> = Vec::new();
-        // The eigenvalues are sorted, so equal ones are adjacent: one pass.
-        for &l in spectrum.eigenvalues() {
-            match distinct.last_mut() {
-                Some((v, count)) if *v == l => *count += 1.0,
-                _ => distinct.push((l, 1.0)),
-            }
-        }
-        let (l, w): (Vec<f64>, Vec<f64>) = distinct.into_iter().unzip();
+        let (l, w) = distinct(spectrum);
         let dynamics = GaussianDynamics::with_eigenvalues(&l, &w, method, batch);
         (dynamics, Moments::from_variances(&vec![1.0 / d as f64; l.len()]))
     }
@@ -346,6 +351,51 @@ mod simd {
 #[inline(always)]
 fn lanes(f: impl Fn(usize) -> f64) -> Lanes {
     std::array::from_fn(f)
+}
+
+/// A run of the recursion from the isotropic start (equal eigenvalues merged, as
+/// [`GaussianDynamics::isotropic`]), one step at a time, whose method may change between steps:
+/// the exact E\[loss\] of an adaptive rule, which re-picks its parameters from the losses it has
+/// seen ([`crate::rules`]).
+#[derive(Clone, Debug)]
+pub struct Run {
+    /// Distinct eigenvalues and their multiplicities, to rebuild the recursion for a new method.
+    eigenvalues: Vec<f64>,
+    multiplicities: Vec<f64>,
+    batch: f64,
+    dynamics: GaussianDynamics,
+    state: Vec<Block>,
+    loss: f64,
+    noise: f64,
+}
+
+impl Run {
+    /// The run of `method` at `batch` on `spectrum`, at step 0.
+    pub fn isotropic(spectrum: &Spectrum, method: &Method, batch: f64) -> Self {
+        let (dynamics, start) = GaussianDynamics::isotropic(spectrum, method, batch);
+        let (eigenvalues, multiplicities) = distinct(spectrum);
+        let state = dynamics.pack(&start);
+        let (loss, noise) = dynamics.sums(&state);
+        Run { eigenvalues, multiplicities, batch, dynamics, state, loss, noise }
+    }
+
+    /// E\[loss\] now.
+    pub fn loss(&self) -> f64 {
+        self.loss
+    }
+
+    /// One step; returns the new E\[loss\].
+    pub fn step(&mut self) -> f64 {
+        (self.loss, self.noise) = self.dynamics.advance(&mut self.state, self.noise);
+        self.loss
+    }
+
+    /// Continues with `method` from the current second moments (both states keep their values;
+    /// the noise sum is recomputed, since p_i = a^T s_i a depends on the method).
+    pub fn switch(&mut self, method: &Method) {
+        self.dynamics = GaussianDynamics::with_eigenvalues(&self.eigenvalues, &self.multiplicities, method, self.batch);
+        (self.loss, self.noise) = self.dynamics.sums(&self.state);
+    }
 }
 
 /// The lanes' sum in a fixed order.

@@ -53,7 +53,7 @@ pub mod tune;
 
 pub use assess::Assessment;
 pub use divergence::{BLOW_UP, diverged};
-pub use dynamics::{GaussianDynamics, Hitting, Moments};
+pub use dynamics::{GaussianDynamics, Hitting, Moments, Run};
 pub use error::{Error, Result};
 pub use method::{Family, Method, Template};
 pub use phase::{PhaseDiagram, PhaseOptions, PhaseRow, phase, phase_family, phase_with_progress};

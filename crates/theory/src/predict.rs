@@ -119,7 +119,7 @@ impl Predictions {
         let mu_b = eta_b * mu;
         let nu_b = 1.0 + (d as f64 + 1.0) * inv_b;
         let gap = (mu_b / nu_b).sqrt();
-        let sp_gamma = (1.0 / (mu_b * nu_b)).sqrt();
+        let (sp_alpha, sp_beta, sp_gamma) = sketch_project_parameters(gap, nu_b);
         let noise_shape = tr * inv_b / mu;
         Predictions {
             batch,
@@ -134,9 +134,9 @@ impl Predictions {
             mu_b,
             nu_b,
             accelerated_gap: gap,
-            sp_beta: 1.0 - gap,
+            sp_beta,
             sp_gamma,
-            sp_alpha: 1.0 / (1.0 + sp_gamma * nu_b),
+            sp_alpha,
             hb_rule_a: HbRule::deterministic(l_b, mu),
             hb_rule_b: HbRule::deterministic(l_b * nu_b, mu),
             t_sgd_shape: noise_shape.max(kappa),
@@ -148,4 +148,23 @@ impl Predictions {
     pub fn sketch_project(&self) -> Method {
         Method::Sp { lr: self.eta_b, alpha: self.sp_alpha, beta: self.sp_beta, gamma: self.sp_gamma }
     }
+
+    /// The accelerated sketch-and-project method at step eta_B with the per-step gap `gap` in
+    /// place of sqrt(mu_B / nu_B) (the adaptive rule's estimate).
+    pub fn sketch_project_with_gap(&self, gap: f64) -> Method {
+        let (alpha, beta, gamma) = sketch_project_parameters(gap, self.nu_b);
+        Method::Sp { lr: self.eta_b, alpha, beta, gamma }
+    }
+}
+
+/// (alpha, beta_sp, gamma) of accelerated sketch-and-project for the per-step gap
+/// g = sqrt(mu_B / nu_B) (docs/theory.md §5):
+///
+/// ```text
+///     beta_sp = 1 - g,   gamma = sqrt(1 / (mu_B nu_B)) = 1 / (g nu_B),   alpha = 1 / (1 + gamma nu_B) = g / (1 + g)
+/// ```
+///
+/// Its momentum in heavy-ball form is (1 - alpha) beta_sp = (1 - g) / (1 + g).
+pub fn sketch_project_parameters(gap: f64, nu_b: f64) -> (f64, f64, f64) {
+    (gap / (1.0 + gap), 1.0 - gap, 1.0 / (gap * nu_b))
 }

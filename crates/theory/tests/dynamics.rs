@@ -4,7 +4,7 @@
 use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
-use theory::{GaussianDynamics, Hitting, Method, Moments, Spectrum, dense, rate};
+use theory::{GaussianDynamics, Hitting, Method, Moments, Run, Spectrum, dense, rate};
 
 fn methods() -> Vec<Method> {
     vec![
@@ -174,4 +174,35 @@ fn the_isotropic_target_is_eps_times_the_initial_loss() {
         theory::GaussianDynamics::new(&s, &theory::Method::Sgd { lr: 0.1 }, 4.0).loss(&theory::Moments::isotropic(30));
     let target = theory::dynamics::isotropic_target(&s, 1e-4);
     assert!((target / (1e-4 * loss0) - 1.0).abs() < 1e-14, "{target} vs {loss0}");
+}
+
+/// A run that switches method mid-way (the adaptive rule's) against the dense 2d x 2d
+/// second-moment iteration doing the same switch, on a spectrum with repeated eigenvalues (the
+/// run merges them): HB for 7 steps, then accelerated sketch-and-project for 20.
+#[test]
+fn a_run_that_switches_method_equals_the_dense_iteration() {
+    let s: Spectrum = "cluster:d=6,lo=0.1,hi=1,frac=0.5".parse().unwrap();
+    let d = s.d();
+    let (first, second) =
+        (Method::Hb { lr: 0.4, momentum: 0.6 }, Method::Sp { lr: 0.5, alpha: 0.2, beta: 0.9, gamma: 3.0 });
+    let batch = 3.0;
+    let h = DMatrix::from_diagonal(&DVector::from_row_slice(s.eigenvalues()));
+    let fourth = |p: &DMatrix<f64>| {
+        let hph = &h * p * &h;
+        &hph + (&hph + &h * (&h * p).trace()) / batch
+    };
+    // z1 = z2 = w0 ~ N(0, I/d): every block of Sigma_0 is I/d.
+    let mut sigma = DMatrix::<f64>::from_fn(2 * d, 2 * d, |i, j| if i % d == j % d { 1.0 / d as f64 } else { 0.0 });
+    let loss = |sigma: &DMatrix<f64>| 0.5 * (&h * sigma.view((0, 0), (d, d))).trace();
+    let mut run = Run::isotropic(&s, &first, batch);
+    assert!((run.loss() - loss(&sigma)).abs() <= 1e-14);
+    for (method, steps) in [(first, 7), (second, 20)] {
+        run.switch(&method);
+        let map = theory::second_moment::SecondMomentMap::new(&method.template(), &h, fourth);
+        for t in 0..steps {
+            sigma = map.apply(&sigma);
+            let (fast, reference) = (run.step(), loss(&sigma));
+            assert!((fast - reference).abs() <= 1e-12 * reference, "{method:?} t={t}: {fast} vs {reference}");
+        }
+    }
 }

@@ -38,9 +38,9 @@ fn every_rule_matches_its_formula_by_hand() {
 #[test]
 fn the_registry_names_each_rule_once_and_refuses_others() {
     let names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
-    assert_eq!(names, ["A", "B", "sp", "harmonic"]);
+    assert_eq!(names, ["A", "B", "sp", "harmonic", "adaptive"]);
     let err = rule("nope").unwrap_err().to_string();
-    assert!(err.contains("unknown rule 'nope'") && err.contains("A, B, sp, harmonic"), "{err}");
+    assert!(err.contains("unknown rule 'nope'") && err.contains("A, B, sp, harmonic, adaptive"), "{err}");
 }
 
 #[test]
@@ -77,5 +77,45 @@ fn harmonic_never_diverges_on_its_training_spectra() {
             let m = rule("harmonic").unwrap().method(&Predictions::new(&s, b));
             assert!(!rate(&s, &m, b).diverged(), "{spec} B = {b}");
         }
+    }
+}
+
+/// The sketch-and-project parameters for a gap g, by hand: g = 0.2, nu_B = 3.75 gives
+/// alpha = 1/6, beta_sp = 0.8, gamma = 4/3, and at g = sqrt(mu_B / nu_B) they are the closed-form
+/// rule's.
+#[test]
+fn sketch_project_parameters_follow_the_gap() {
+    let p = Predictions::from_constants(1.0, 0.01, 5.0, 10, 4.0);
+    match p.sketch_project_with_gap(0.2) {
+        Method::Sp { lr, alpha, beta, gamma } => {
+            assert!(close(lr, 0.4) && close(alpha, 1.0 / 6.0) && close(beta, 0.8) && close(gamma, 4.0 / 3.0));
+        }
+        other => panic!("{other:?}"),
+    }
+    let (closed, adaptive) = (p.sketch_project(), p.sketch_project_with_gap(p.accelerated_gap));
+    match (closed, adaptive) {
+        (Method::Sp { alpha: a, beta: b, gamma: g, .. }, Method::Sp { alpha, beta, gamma, .. }) => {
+            assert!(close(a, alpha) && close(b, beta) && (g / gamma - 1.0).abs() < 1e-12);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The adaptive rule needs no mu and no tuning: on a two-cluster spectrum (true gap
+/// sqrt(mu_B / nu_B) known) it reaches the target within 1.5x of sketch-and-project with the
+/// true mu at every batch, and its T falls with B; it is refused by `fixed()` (no closed form).
+#[test]
+fn the_adaptive_rule_finds_the_gap_without_knowing_mu() {
+    let s: Spectrum = "cluster:d=200,lo=0.01,hi=1,frac=0.1".parse().unwrap();
+    let adaptive = rule("adaptive").unwrap();
+    assert!(adaptive.fixed().is_none());
+    let mut previous = f64::INFINITY;
+    for b in [1.0, 16.0, 256.0, 4096.0] {
+        let p = Predictions::from_constants(1.0, 0.01, s.trace(), s.d(), b);
+        let t = adaptive.iterations_to_target(&s, &p, 1e-4, 1_000_000).reached().unwrap() as f64;
+        let known = rule("sp").unwrap().iterations_to_target(&s, &p, 1e-4, 1_000_000).reached().unwrap() as f64;
+        assert!(t <= 1.5 * known, "B = {b}: adaptive {t} vs sp {known}");
+        assert!(t <= previous, "B = {b}: {t} after {previous}");
+        previous = t;
     }
 }

@@ -13,8 +13,8 @@ use crate::verdict::{Check, LogLogFit, Verdict, count_ratio_uncertainty, log_log
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use theory::rules::RULES;
-use theory::{Family, GaussianDynamics, Hitting, Predictions, Target};
+use theory::rules::{RULES, Rule};
+use theory::{Family, Hitting, Predictions, Target};
 
 /// C7's tolerances.
 #[derive(Clone, Debug, Deserialize)]
@@ -67,12 +67,15 @@ pub struct RuleResult {
 }
 
 /// T_rule(B)/T_tuned(B): None when the rule diverges, +inf when not within the cap.
-fn ratio(spectrum: &theory::Spectrum, method: &theory::Method, batch: f64, tuned: f64, cap: f64) -> Option<f64> {
-    let (dynamics, start) = GaussianDynamics::isotropic(spectrum, method, batch);
-    let eps = Target::default().eps;
-    match dynamics.iterations_to_target(start, eps, (cap * tuned).ceil() as usize) {
+fn ratio(spectrum: &theory::Spectrum, rule: &Rule, batch: f64, tuned: f64, cap: f64) -> Option<f64> {
+    let p = Predictions::new(spectrum, batch);
+    match rule.iterations_to_target(spectrum, &p, Target::default().eps, (cap * tuned).ceil() as usize) {
         Hitting::Reached(t) => Some(t as f64 / tuned),
-        Hitting::NotReached { .. } if theory::rate(spectrum, method, batch).diverged() => None,
+        Hitting::NotReached { .. }
+            if rule.fixed().is_some_and(|m| theory::rate(spectrum, &m(&p), batch).diverged()) =>
+        {
+            None
+        }
         Hitting::NotReached { .. } => Some(f64::INFINITY),
         Hitting::Diverged(_) => None,
     }
@@ -88,8 +91,7 @@ pub fn check(tol: &Tolerance, protocol: &Protocol, sweeps: &[&TunedSweep]) -> Re
         .par_iter()
         .map(|&(r, s, b)| {
             let (sweep, batch) = (sweeps[s], sweeps[s].batches[b]);
-            let method = RULES[r].method(&Predictions::new(&spectra[s], batch));
-            ratio(&spectra[s], &method, batch, sweep.iterations(Family::Hb)[b], protocol.ratio_cap)
+            ratio(&spectra[s], &RULES[r], batch, sweep.iterations(Family::Hb)[b], protocol.ratio_cap)
         })
         .collect();
     let at = |r: usize, s: usize| -> Vec<Option<f64>> {

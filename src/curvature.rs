@@ -12,7 +12,7 @@ use nn::{Backend, Precision, Task};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-use crate::train::{TaskArg, TaskChoice};
+use crate::task::{TaskArg, TaskChoice};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -61,8 +61,9 @@ pub fn run(a: Args) -> Result<()> {
     if backend == Backend::Wgpu {
         bail!("curvature estimates use finite differences in f64: use --backend flex or ndarray");
     }
-    let (params, rows, _) = crate::train::network(a.task.task);
-    let cost = crate::budget::curvature(params, rows, a.probes as f64, a.lanczos_steps as f64);
+    let size = a.task.task.size();
+    let cost =
+        crate::budget::curvature(size.parameters as f64, size.rows as f64, a.probes as f64, a.lanczos_steps as f64);
     crate::budget::check("curvature", &crate::budget::Estimate::new(cost))?;
     let saved = a.checkpoint.as_deref().map(load).transpose()?;
     let seed = a.task.task_seed;

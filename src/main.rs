@@ -10,6 +10,7 @@ mod predict;
 mod simulate;
 mod spectrum;
 mod sweep;
+mod task;
 mod train;
 mod verify;
 

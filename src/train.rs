@@ -10,35 +10,13 @@ use crate::args::{self, MethodArgs};
 use crate::budget::{self, Estimate};
 use crate::output;
 use crate::sweep::{Verbosity, progress};
+use crate::task::{TaskArg, TaskChoice};
 use anyhow::{Result, bail};
 use nn::tasks::{Diabetes, DiabetesConfig, MatrixSensing, MatrixSensingConfig, TeacherStudent, TeacherStudentConfig};
 use nn::{Backend, Config, Interpolation, Lr, Momentum, Precision, Record, Schedule, Stop, Task};
 use serde::Serialize;
 use std::path::PathBuf;
 use theory::Family;
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TaskArg {
-    #[value(name = "matrix_sensing", alias = "matrix-sensing")]
-    /// X* = U*U*^T (d = 8, rank 1), model UU^T with r' = 3, n = 16 Gaussian measurements.
-    MatrixSensing,
-    #[value(name = "teacher_student", alias = "teacher-student")]
-    /// A 4-3-1 tanh teacher, a 4-12-1 student, 24 train rows.
-    TeacherStudent,
-    /// The diabetes data set (linfa-datasets), a 10-64-1 MLP.
-    Diabetes,
-}
-
-/// `--task` and `--task-seed`: which network task, generated from which seed (`train` and
-/// `curvature`).
-#[derive(clap::Args)]
-pub struct TaskChoice {
-    #[arg(long, value_enum)]
-    pub task: TaskArg,
-    /// The seed of the task's data and initial model.
-    #[arg(long, default_value_t = 0)]
-    pub task_seed: u64,
-}
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -342,28 +320,6 @@ fn schedule(a: &Args, rule: Lr, lr: f64, momentum: Option<f64>) -> Result<Schedu
     Ok(Schedule::new(method.build_explicit()?, rule, Momentum::Fixed)?)
 }
 
-/// The network of a task (its default sizes): parameters, train rows and layer widths.
-pub fn network(task: TaskArg) -> (f64, f64, Vec<usize>) {
-    let mlp = |widths: &[usize]| widths.windows(2).map(|w| ((w[0] + 1) * w[1]) as f64).sum::<f64>();
-    match task {
-        TaskArg::MatrixSensing => {
-            let c = MatrixSensingConfig::default();
-            ((c.d * c.model_rank) as f64, c.measurements as f64, vec![c.d * c.d, c.d * c.model_rank, 1])
-        }
-        TaskArg::TeacherStudent => {
-            let c = TeacherStudentConfig::default();
-            let widths = vec![c.inputs, c.student_hidden, 1];
-            (mlp(&widths), c.train as f64, widths)
-        }
-        TaskArg::Diabetes => {
-            let c = DiabetesConfig::default();
-            let widths = vec![nn::tasks::diabetes::FEATURES, c.hidden, 1];
-            let rows = (nn::tasks::diabetes::raw().2 as f64 * (1.0 - c.test_fraction)).ceil();
-            (mlp(&widths), c.max_train.map_or(rows, |m| rows.min(m as f64)), widths)
-        }
-    }
-}
-
 /// The number of runs the lists ask for: learning rates x momenta x seeds.
 fn replicas(a: &Args) -> f64 {
     a.lr.len().max(1) as f64 * a.momentum.len().max(1) as f64 * a.seeds.count()
@@ -372,7 +328,8 @@ fn replicas(a: &Args) -> f64 {
 /// What the runs of `a` cost: the replica batch of the task's network, its steps (phase 1's cap
 /// as a bound) and the recorded checkpoints (`budget`).
 fn estimate(a: &Args, precision: Precision) -> Estimate {
-    let (params, rows, widths) = network(a.task.task);
+    let size = a.task.task.size();
+    let (params, rows, widths) = (size.parameters as f64, size.rows as f64, size.widths);
     let r = replicas(a);
     let batch = a.batch.map_or(rows, |b| (b as f64).min(rows));
     let float = if precision == Precision::F32 { 4.0 } else { 8.0 };

@@ -184,7 +184,7 @@ fn every_bad_input_exits_2_with_one_line_and_leaves_nothing_behind() {
         (verify(&format!("--experiments {empty_claim}")), "missing field `id`"),
         (
             verify(&format!("--experiments {fractional}")),
-            "[protocol] invalid type: floating point `0.5`, expected usize",
+            "[protocol] smoke.runs: invalid type: floating point `0.5`, expected usize",
         ),
         (verify("--backend cuda"), "unknown backend 'cuda'"),
         (verify("--shard 3/2"), "shard must be i/n with 1 <= i <= n, got '3/2'"),

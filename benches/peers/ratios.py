@@ -1,5 +1,6 @@
-"""The simulation performance goals in one run: runs the criterion benchmark crates/sim/benches/gaussian.rs
-and the NumPy/JAX peers (gaussian_hb.py), then prints every ratio with its goal.
+"""The simulation and exact-recursion performance goals in one run: runs the criterion benchmarks
+crates/sim/benches/gaussian.rs and crates/theory/benches/dynamics.rs and their NumPy/JAX peers
+(gaussian_hb.py, exact_hb.py), then prints every ratio with its goal.
 
     python3 benches/peers/ratios.py          (from the repository root; needs numpy and jax)
 """
@@ -43,6 +44,14 @@ def main():
                  ens_explicit / best, ">= 3"))
     rows.append((f"B=32 ensemble: chi2 / {best_name} ({ens_chi2:.0f} / {best:.0f} steps/s)",
                  ens_chi2 / best, ">= 50"))
+    subprocess.run(["cargo", "bench", "-p", "momlab-theory", "--bench", "dynamics"], cwd=ROOT, check=True)
+    exact = json.loads(subprocess.run([sys.executable, os.path.join(ROOT, "benches", "peers", "exact_hb.py")],
+                                      cwd=ROOT, check=True, capture_output=True, text=True).stdout)
+    ours = per_second("exact_hb_d1000/loss_curve_2000")
+    candidates = [("numpy", exact["numpy_coordinate_steps_per_s"]), ("jax", exact["jax_coordinate_steps_per_s"])]
+    peer_name, peer = max(((n, v) for n, v in candidates if v), key=lambda kv: kv[1])
+    rows.append((f"exact HB recursion d=1000: momlab / {peer_name} ({ours:.3g} / {peer:.3g} coordinate-steps/s)",
+                 ours / peer, ">= 1"))
     print(f"numpy {peers['numpy_steps_per_s']:.0f} steps/s, jax {peers['jax_steps_per_s']:.0f} steps/s")
     for name, ratio, goal in rows:
         print(f"{name:70s} {ratio:9.2f}  goal {goal}")

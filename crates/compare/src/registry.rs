@@ -150,9 +150,14 @@ fn non_finite(v: &toml::Value) -> Option<f64> {
     }
 }
 
+/// `table` as a `T`; an error names the field that does not fit, e.g.
+/// "claim C1: [protocol] quick.runs: invalid type: floating point `0.5`, expected usize".
 fn typed<T: serde::de::DeserializeOwned>(table: &toml::Table, id: &str, section: &str) -> Result<T> {
-    T::deserialize(toml::Value::Table(table.clone()))
-        .map_err(|e| Error::Registry(format!("claim {id}: [{section}] {}", e.message())))
+    serde_path_to_error::deserialize(toml::Value::Table(table.clone())).map_err(|e| {
+        let field = e.path().to_string();
+        let at = if field == "." { String::new() } else { format!("{field}: ") };
+        Error::Registry(format!("claim {id}: [{section}] {at}{}", e.into_inner().message()))
+    })
 }
 
 /// Every `*.toml` in `dir`, sorted by claim id.

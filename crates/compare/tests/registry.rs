@@ -59,7 +59,7 @@ fn malformed_claims_are_refused() {
     let typed: compare::claims::c2_critical_batch::Tolerance = spec.typed().unwrap();
     assert_eq!(typed.slope, [0.8, 1.2]);
     let cases = [
-        (good.replace("slope = [0.8, 1.2]", "slope = \"steep\""), "invalid type"),
+        (good.replace("slope = [0.8, 1.2]", "slope = \"steep\""), "[tolerance] slope: invalid type"),
         (good.replace("slope = [0.8, 1.2]", "slope = [0.8, inf]"), "slope must be a finite number"),
         (good.replace("interval", "intervall"), "unknown field `intervall`"),
         (good.replace("reported_window = [0.5, 2.0]\n", ""), "missing field `reported_window`"),
@@ -87,6 +87,11 @@ fn malformed_claims_are_refused() {
     let (c1, c9, c10) = (file("C1"), file("C9"), file("C10"));
     let cases = [
         (c1.replace("seed = 2024", "seed = 2024\nsmoke_runs = 10"), "unknown field `smoke_runs`"),
+        // A value of the wrong type is named by its path in the table.
+        (
+            c1.replace("quick = { runs = 20000", "quick = { runs = 0.5"),
+            "[protocol] quick.runs: invalid type: floating point `0.5`, expected usize",
+        ),
         (c1.replace("[tolerance]\nmax_z = 4.0", "[tolerance]\nmaxz = 4.0"), "unknown field `maxz`"),
         (c10.replace("target = 0.5", ""), "missing field `target`"),
         (c10.replace("slq_steps = 40", "slq_steps = 40, slq = 1"), "unknown field `slq`"),

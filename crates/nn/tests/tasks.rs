@@ -159,3 +159,22 @@ fn teacher_student_labels_are_standardised() {
     assert!(params::count(&student) > task.data().train.rows, "the student must be over-parametrised");
     assert_eq!(params::count(&student), task.student_weights().num_params());
 }
+
+/// A task's size from its configuration (what the CLI's resource estimates use) is the built
+/// task's: its initial model's parameter count and its train rows, for every task, including
+/// diabetes splits whose test share rounds up or down and a cut to max_train.
+#[test]
+fn sizes_known_before_building_match_the_built_tasks() {
+    fn check<T: Task>(task: &T, size: nn::tasks::Size) {
+        let parameters = params::values(&task.init(&device())).unwrap().len();
+        assert_eq!((parameters, task.data().train.rows), (size.parameters, size.rows), "{}", task.name());
+    }
+    let sensing = MatrixSensingConfig::default();
+    check(&MatrixSensing::new(sensing.clone()).unwrap(), sensing.size());
+    let student = TeacherStudentConfig::default();
+    check(&TeacherStudent::new(student.clone()).unwrap(), student.size());
+    for (test_fraction, max_train) in [(0.2, None), (0.25, None), (0.3, None), (0.2, Some(64))] {
+        let config = DiabetesConfig { test_fraction, max_train, ..DiabetesConfig::default() };
+        check(&Diabetes::new(config.clone()).unwrap(), config.size());
+    }
+}

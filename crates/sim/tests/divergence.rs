@@ -42,3 +42,16 @@ fn simulator_and_exact_recursion_diverge_at_the_same_step() {
     assert_eq!(run.diverged_at, Some(17));
     assert_eq!(run.losses.len(), 17, "losses at steps 0..=16 recorded, none after");
 }
+
+/// The finite-sum recursion stops at the same step: Kaczmarz on the rows of I_3 at the full
+/// batch without replacement is deterministic GD on H = I/3, and lr 3003 multiplies the loss by
+/// (1 - 1001)^2 = 1e6 per step.
+#[test]
+fn the_finite_sum_recursion_stops_where_the_loss_diverges() {
+    use theory::finite_sum::{FiniteSum, Sampling, isotropic_start};
+    let sum = FiniteSum::kaczmarz(&nalgebra::DMatrix::identity(3, 3)).unwrap();
+    let method = Method::Sgd { lr: 3003.0 };
+    let curve = sum.loss_curve(&method, 3, Sampling::WithoutReplacement, &isotropic_start(3), 1000).unwrap();
+    assert_eq!(curve.len(), 18);
+    assert!(!theory::diverged(curve[16], curve[0]) && theory::diverged(curve[17], curve[0]));
+}

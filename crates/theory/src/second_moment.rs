@@ -102,6 +102,8 @@ impl<F: Fn(&DMatrix<f64>) -> DMatrix<f64>> Trajectory<'_, F> {
 }
 
 /// E\[loss_t\] = 1/2 tr(L Sigma_11), t = 0..=steps, with `fourth(P)` = E[H_hat P H_hat^T].
+/// Stops early (shorter vector) once the loss diverges ([`crate::diverged`]), as the Gaussian
+/// recursion does.
 pub fn loss_curve(
     template: &Template,
     h: &DMatrix<f64>,
@@ -111,7 +113,16 @@ pub fn loss_curve(
     steps: usize,
 ) -> Vec<f64> {
     let mut path = Trajectory { map: SecondMomentMap::new(template, h, fourth), loss_matrix, sigma: sigma0.clone() };
-    std::iter::once(path.loss()).chain((0..steps).map(|_| path.step())).collect()
+    let loss0 = path.loss();
+    let mut curve = vec![loss0];
+    for _ in 0..steps {
+        let loss = path.step();
+        curve.push(loss);
+        if crate::diverged(loss, loss0) {
+            break;
+        }
+    }
+    curve
 }
 
 /// T(eps) of the same recursion: the first t <= max_steps with E\[loss_t\] <= eps E\[loss_0\].

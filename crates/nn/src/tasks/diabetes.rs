@@ -45,6 +45,20 @@ impl Default for DiabetesConfig {
     }
 }
 
+impl DiabetesConfig {
+    /// (test rows, train rows) of the split of n rows: round(test_fraction n) test rows (at
+    /// least 1, leaving at least 2), the rest train, cut to `max_train` (at least 2).
+    fn split_sizes(&self, n: usize) -> (usize, usize) {
+        let n_test = ((self.test_fraction * n as f64).round() as usize).clamp(1, n - 2);
+        (n_test, self.max_train.unwrap_or(usize::MAX).clamp(2, n - n_test))
+    }
+
+    /// The task's size: a 10-hidden-1 MLP on the train rows of the split.
+    pub fn size(&self) -> super::Size {
+        super::Size::mlp(vec![FEATURES, self.hidden, 1], self.split_sizes(raw().2).1)
+    }
+}
+
 /// The raw diabetes rows of the package: (features n x 10 row-major, targets, n).
 pub fn raw() -> (Vec<f64>, Vec<f64>, usize) {
     let dataset = linfa_datasets::diabetes();
@@ -77,9 +91,9 @@ impl Diabetes {
         }
         let mut order: Vec<usize> = (0..n).collect();
         order.shuffle(&mut rng(config.seed, Stream::Data));
-        let n_test = ((config.test_fraction * n as f64).round() as usize).clamp(1, n - 2);
+        let (n_test, n_train) = config.split_sizes(n);
         let (test_rows, train_rows) = order.split_at(n_test);
-        let train_rows = &train_rows[..config.max_train.unwrap_or(usize::MAX).clamp(2, train_rows.len())];
+        let train_rows = &train_rows[..n_train];
 
         let x_stats = column_stats(&x, FEATURES, train_rows);
         let y_stats = column_stats(&y, 1, train_rows)[0];

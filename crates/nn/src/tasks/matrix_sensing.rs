@@ -53,6 +53,18 @@ pub struct MatrixSensingConfig {
     pub seed: u64,
 }
 
+impl MatrixSensingConfig {
+    /// The task's size: d r' parameters (U), n measurements, and per measurement a d x d
+    /// sensing matrix against the d x r' factor.
+    pub fn size(&self) -> super::Size {
+        super::Size {
+            parameters: self.d * self.model_rank,
+            rows: self.measurements,
+            widths: vec![self.d * self.d, self.d * self.model_rank, 1],
+        }
+    }
+}
+
 impl Default for MatrixSensingConfig {
     /// The toy of docs/theory.md §8: d = 8, r = 1, r' = 3, n = 16, Gaussian sensing.
     fn default() -> Self {

@@ -67,7 +67,7 @@ impl MlpWeights {
 
     /// The number of parameters (weights and biases).
     pub fn num_params(&self) -> usize {
-        self.layers.iter().map(|l| l.weight.len() + l.bias.len()).sum()
+        parameters(&self.widths())
     }
 
     /// f(x) in f64 for one input row.
@@ -268,4 +268,10 @@ mod tests {
             assert!((out[i] - host).abs() <= 1e-14 * host.abs().max(1.0), "{} vs {host}", out[i]);
         }
     }
+}
+
+/// The parameters of an MLP with layer widths `widths` (input first): sum over layers of
+/// (inputs + 1) x outputs, weights and biases.
+pub fn parameters(widths: &[usize]) -> usize {
+    widths.windows(2).map(|w| (w[0] + 1) * w[1]).sum()
 }

@@ -40,6 +40,25 @@ use burn::tensor::{Device, Tensor, TensorData};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 
+/// A task's size, known from its configuration before it is built (the CLI's resource
+/// estimates).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Size {
+    /// Trainable parameters.
+    pub parameters: usize,
+    /// Train rows.
+    pub rows: usize,
+    /// The model's layer widths, input first (the work per row).
+    pub widths: Vec<usize>,
+}
+
+impl Size {
+    /// An MLP with layer widths `widths` on `rows` train rows.
+    pub fn mlp(widths: Vec<usize>, rows: usize) -> Size {
+        Size { parameters: mlp::parameters(&widths), rows, widths }
+    }
+}
+
 pub use diabetes::{Diabetes, DiabetesConfig};
 pub use matrix_sensing::{MatrixSensing, MatrixSensingConfig, Sensing};
 pub use mlp::{Mlp, MlpWeights};

@@ -38,6 +38,13 @@ pub struct TeacherStudentConfig {
     pub seed: u64,
 }
 
+impl TeacherStudentConfig {
+    /// The task's size: the inputs-hidden-1 student on the train rows.
+    pub fn size(&self) -> super::Size {
+        super::Size::mlp(vec![self.inputs, self.student_hidden, 1], self.train)
+    }
+}
+
 impl Default for TeacherStudentConfig {
     /// p = 4, h_t = 3, h_s = 12, n = 24 (< 73 student parameters), 500 test rows.
     fn default() -> Self {

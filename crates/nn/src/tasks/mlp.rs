@@ -246,6 +246,12 @@ impl<T: MlpRegression> super::Task for T {
     }
 }
 
+/// The parameters of an MLP with layer widths `widths` (input first): sum over layers of
+/// (inputs + 1) x outputs, weights and biases.
+pub fn parameters(widths: &[usize]) -> usize {
+    widths.windows(2).map(|w| (w[0] + 1) * w[1]).sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,10 +274,4 @@ mod tests {
             assert!((out[i] - host).abs() <= 1e-14 * host.abs().max(1.0), "{} vs {host}", out[i]);
         }
     }
-}
-
-/// The parameters of an MLP with layer widths `widths` (input first): sum over layers of
-/// (inputs + 1) x outputs, weights and biases.
-pub fn parameters(widths: &[usize]) -> usize {
-    widths.windows(2).map(|w| (w[0] + 1) * w[1]).sum()
 }

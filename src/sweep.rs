@@ -276,9 +276,13 @@ impl Store {
             tracing::info!("cell {} already finished: skipped", self.manifest.cells[p]);
         }
         // Cells are independent and each writes its own file, so they run in parallel; every
-        // output is the same whatever the order they finish in.
+        // output is the same whatever the order they finish in. The threads take them from one
+        // queue, the most ticks first (the network claims before the sweeps), so that the long
+        // cells do not start last and run alone at the end.
+        let mut queue = todo.clone();
+        queue.sort_by_key(|&p| std::cmp::Reverse(weights[p]));
         let finished = AtomicUsize::new(done.len());
-        let computed: Result<()> = todo.par_iter().try_for_each(|&p| {
+        let computed: Result<()> = queue.into_iter().par_bridge().try_for_each(|p| {
             let name = &self.manifest.cells[p];
             tracing::info!("cell {name}: computing");
             let start = std::time::Instant::now();

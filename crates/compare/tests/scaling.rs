@@ -3,7 +3,7 @@
 
 use compare::claims::c9_momentum_scaling::{TaskResult, Tolerance, judge, optimum};
 use compare::verdict::{LogLogFit, Verdict};
-use nn::scan::{Grid, Point, Scan};
+use nn::scan::{MomentumGrid, Point, Scan};
 
 /// A point whose every seed took `t` steps (None: censored at `budget`).
 fn point(lr: f64, om: f64, t: Option<usize>, budget: usize) -> Point {
@@ -64,7 +64,7 @@ fn the_fit_recovers_the_exponent_of_synthetic_knees() {
     let g = 2.0 / 3.0;
     let points: Vec<Point> =
         lrs.iter().flat_map(|&lr| plateau_then_rise(lr, 50.0 * lr.powf(-g), 0.3 * lr.powf(g))).collect();
-    let grid = Grid {
+    let grid = MomentumGrid {
         lrs: lrs.to_vec(),
         one_minus_beta: points[..10].iter().map(|p| p.one_minus_beta).collect(),
         seeds: vec![0, 1, 2],

@@ -41,13 +41,13 @@ use theory::Method;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Arm {
     pub label: String,
-    /// beta at each batch of [`Grid::batches`] (0: SGD).
+    /// beta at each batch of [`BatchGrid::batches`] (0: SGD).
     pub momentum: Vec<f64>,
 }
 
 /// What to sweep. See the [module docs](self).
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Grid {
+pub struct BatchGrid {
     /// Batch sizes, increasing, each at most the number of train rows.
     pub batches: Vec<usize>,
     pub arms: Vec<Arm>,
@@ -65,7 +65,7 @@ pub struct Grid {
     pub cap: f64,
 }
 
-impl Grid {
+impl BatchGrid {
     fn validate(&self, rows: usize) -> Result<()> {
         let bad = |m: String| Err(Error::Invalid(m));
         let b = &self.batches;
@@ -129,16 +129,16 @@ impl Cell {
 
 /// The whole sweep. See the [module docs](self).
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Sweep {
+pub struct BatchSweep {
     pub task: String,
     pub task_config: serde_json::Value,
     pub initial_loss: f64,
-    pub grid: Grid,
+    pub grid: BatchGrid,
     /// Arm-major, batches increasing.
     pub cells: Vec<Cell>,
 }
 
-impl Sweep {
+impl BatchSweep {
     /// The cells of arm `label`, batches increasing.
     pub fn arm(&self, label: &str) -> Vec<&Cell> {
         self.cells.iter().filter(|c| c.arm == label).collect()
@@ -239,9 +239,9 @@ pub fn run<T: Task + Sync>(
     task: &T,
     backend: Backend,
     precision: Precision,
-    grid: &Grid,
+    grid: &BatchGrid,
     run_done: &(dyn Fn() + Sync),
-) -> Result<Sweep> {
+) -> Result<BatchSweep> {
     grid.validate(task.data().train.rows)?;
     let device = crate::backend::device(backend, precision)?;
     let initial_loss = task.train_loss(&task.init(&device), &task.load(&device));
@@ -290,7 +290,7 @@ pub fn run<T: Task + Sync>(
             cells.push(Cell { arm: arm.label.clone(), batch, momentum: walk.beta, points: walk.points() });
         }
     }
-    Ok(Sweep {
+    Ok(BatchSweep {
         task: task.name().to_string(),
         task_config: task.config(),
         initial_loss,
@@ -319,7 +319,7 @@ impl Walk {
     /// The walk at momentum `beta`, started from the optimum of the cell `above` (the batch twice
     /// as large) in effective step eta / (1 - beta), or near the stability edge at the largest
     /// batch.
-    fn new(grid: &Grid, beta: f64, above: Option<&Cell>) -> Self {
+    fn new(grid: &BatchGrid, beta: f64, above: Option<&Cell>) -> Self {
         let lrs = grid.lrs(beta);
         let (start, ceiling) = match above.and_then(|c| Some((c.best()?, c))) {
             Some(((i, t), c)) => {

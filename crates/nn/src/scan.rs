@@ -28,7 +28,7 @@ use theory::Method;
 
 /// What to scan. See the [module docs](self).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Grid {
+pub struct MomentumGrid {
     /// The learning rates eta (> 0).
     pub lrs: Vec<f64>,
     /// The values of 1 - beta, increasing, in (0, 1].
@@ -47,7 +47,7 @@ pub struct Grid {
     pub cap: f64,
 }
 
-impl Grid {
+impl MomentumGrid {
     fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::Invalid(m));
         if self.lrs.is_empty() || self.lrs.iter().any(|&l| !(l.is_finite() && l > 0.0)) {
@@ -111,7 +111,7 @@ pub struct Scan {
     /// What phase 1 did, and the regulariser at w0.
     pub phase_one: PhaseOne,
     pub start_regulariser: f64,
-    pub grid: Grid,
+    pub grid: MomentumGrid,
     pub points: Vec<Point>,
 }
 
@@ -131,7 +131,7 @@ pub fn run<T: Task + Sync>(
     backend: Backend,
     precision: Precision,
     phase1: &Interpolation,
-    grid: &Grid,
+    grid: &MomentumGrid,
     run_done: &(dyn Fn() + Sync),
 ) -> Result<Scan> {
     grid.validate()?;

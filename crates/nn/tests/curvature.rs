@@ -273,7 +273,7 @@ fn full_batch_time_is_the_linearised_time_on_linear_regression() {
     while check < steps {
         check = (check + 1).max((check as f64 * 1.05).ceil() as usize);
     }
-    let grid = nn::critical::Grid {
+    let grid = nn::critical::BatchGrid {
         batches: vec![64],
         arms: vec![nn::critical::Arm { label: "sgd".into(), momentum: vec![0.0] }],
         lambda_max: gn.lambda_max(),

@@ -199,11 +199,11 @@ fn steps_alone<T: Task>(
 /// three (other groupings into batches).
 #[test]
 fn critical_sweep_times_equal_their_runs_alone() {
-    use nn::critical::{Arm, Grid, run};
+    use nn::critical::{Arm, BatchGrid, run};
     let task = teacher_student();
     let device = nn::device(Backend::Flex, Precision::F64).unwrap();
     let initial = task.train_loss(&task.init(&device), &task.load(&device));
-    let grid = Grid {
+    let grid = BatchGrid {
         batches: vec![8, 32],
         arms: vec![
             Arm { label: "sgd".into(), momentum: vec![0.0, 0.0] },

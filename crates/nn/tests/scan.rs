@@ -1,15 +1,15 @@
 //! The momentum scan: its runs are the runs `train::run` makes from scratch, its budgets follow
 //! the cap rule, and its result does not depend on the thread count.
 
-use nn::scan::{self, Grid};
+use nn::scan::{self, MomentumGrid};
 use nn::tasks::{MatrixSensing, MatrixSensingConfig};
 use nn::{Backend, Config, Interpolation, Outcome, Precision, Schedule, Stop};
 use theory::Method;
 
-fn setup() -> (MatrixSensing, Interpolation, Grid) {
+fn setup() -> (MatrixSensing, Interpolation, MomentumGrid) {
     let task = MatrixSensing::new(MatrixSensingConfig { init_scale: 1.0, ..Default::default() }).unwrap();
     let phase1 = Interpolation::gd(0.02, 1e-10, 100_000);
-    let grid = Grid {
+    let grid = MomentumGrid {
         lrs: vec![8e-4, 1.6e-3],
         one_minus_beta: vec![2e-4, 1e-3, 5e-3, 2.5e-2],
         seeds: vec![0, 1],
@@ -71,19 +71,19 @@ fn the_scan_does_not_depend_on_the_thread_count() {
 #[test]
 fn bad_grids_and_starts_are_errors() {
     let (task, phase1, grid) = setup();
-    let run = |g: &Grid, p: &Interpolation| scan::run(&task, Backend::Flex, Precision::F64, p, g, &|| {});
+    let run = |g: &MomentumGrid, p: &Interpolation| scan::run(&task, Backend::Flex, Precision::F64, p, g, &|| {});
     let bad = [
-        Grid { lrs: vec![], ..grid.clone() },
-        Grid { one_minus_beta: vec![1e-3, 1e-4], ..grid.clone() },
-        Grid { one_minus_beta: vec![0.0, 1e-4], ..grid.clone() },
-        Grid { seeds: vec![], ..grid.clone() },
-        Grid { cap: 1.0, ..grid.clone() },
+        MomentumGrid { lrs: vec![], ..grid.clone() },
+        MomentumGrid { one_minus_beta: vec![1e-3, 1e-4], ..grid.clone() },
+        MomentumGrid { one_minus_beta: vec![0.0, 1e-4], ..grid.clone() },
+        MomentumGrid { seeds: vec![], ..grid.clone() },
+        MomentumGrid { cap: 1.0, ..grid.clone() },
     ];
     for g in &bad {
         assert!(matches!(run(g, &phase1), Err(nn::Error::Invalid(_))), "{g:?}");
     }
     let short = Interpolation { max_steps: 10, ..phase1 };
     assert!(run(&grid, &short).unwrap_err().to_string().contains("did not interpolate"));
-    let low = Grid { threshold: 100.0, ..grid.clone() };
+    let low = MomentumGrid { threshold: 100.0, ..grid.clone() };
     assert!(run(&low, &phase1).unwrap_err().to_string().contains("already has regulariser"));
 }

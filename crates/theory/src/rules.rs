@@ -8,7 +8,7 @@
 //! | `B` | the same with L_B ν_B, ν_B = 1 + (d + 1)/B |
 //! | `sp` | accelerated sketch-and-project: step 1/L_B, β_sp = 1 − √(mu_B/ν_B), γ = √(1/(mu_B ν_B)), α = 1/(1 + γ ν_B), mu_B = mu/L_B |
 //! | `harmonic` | heavy ball with the deterministic momentum β = ((√κ − 1)/(√κ + 1))² at every B and the step lr = lr_det / (1 + lr_det tr / (c2 B (1 − β))), lr_det = c1 · 4/(√L + √mu)², c1 = 0.8, c2 = 1 |
-//! | `adaptive` | accelerated sketch-and-project at step 1/L_B with its gap g re-estimated from the observed E[loss] decrease every max(2, 1/g) steps, starting at g = 1 ([`adaptive_iterations_to_target`]) |
+//! | `adaptive` | accelerated sketch-and-project at step 1/L_B with its gap g re-estimated from the observed E\[loss\] decrease every max(2, 1/g) steps, starting at g = 1 ([`adaptive_iterations_to_target`]) |
 //!
 //! `harmonic` is the project's own: its effective step lr/(1 − β) is the harmonic mix
 //! 1/(1/x + 1/y) of the deterministic optimum x = lr_det/(1 − β) and the noise limit y = c2 B/tr

@@ -39,7 +39,7 @@ use crate::error::Result;
 use crate::profile::{self, Profile};
 use crate::registry::ClaimSpec;
 use crate::verdict::{Check, Verdict};
-use nn::critical::{self, Arm, Cell, Grid, Sweep};
+use nn::critical::{self, Arm, BatchGrid, BatchSweep, Cell};
 use nn::curvature::{self, Curvature, PathPoint, Settings};
 use nn::tasks::{Diabetes, DiabetesConfig, Task, TeacherStudent, TeacherStudentConfig};
 use nn::{Backend, Precision};
@@ -213,7 +213,7 @@ fn curve(cells: &[Vec<&Cell>], draw: &[usize]) -> Vec<(f64, f64)> {
 }
 
 /// The critical batch of the arms `arms` of `sweep` with a bootstrap over seeds.
-fn critical(sweep: &Sweep, arms: &[&str], resamples: usize, seed: u64) -> Option<Critical> {
+fn critical(sweep: &BatchSweep, arms: &[&str], resamples: usize, seed: u64) -> Option<Critical> {
     let cells: Vec<Vec<&Cell>> = arms.iter().map(|a| sweep.arm(a)).collect();
     let seeds = sweep.grid.seeds.len();
     let all: Vec<usize> = (0..seeds).collect();
@@ -329,7 +329,7 @@ pub struct TaskResult {
     #[serde(flatten)]
     pub summary: TaskSummary,
     pub initial: Curvature,
-    pub sweep: Sweep,
+    pub sweep: BatchSweep,
 }
 
 /// One task's predictions, measured critical batches, curves and verdict.
@@ -424,7 +424,7 @@ fn one_task<T: Task + Sync>(
     arms.extend(
         p.betas(profile).iter().map(|&b| Arm { label: format!("hb_{b:.3}"), momentum: vec![b; batches.len()] }),
     );
-    let grid = Grid {
+    let grid = BatchGrid {
         batches,
         arms,
         lambda_max: l,

@@ -52,7 +52,7 @@ use crate::error::{Error, Result};
 use crate::profile::{self, Profile};
 use crate::registry::ClaimSpec;
 use crate::verdict::{Check, LogLogFit, Verdict, log_log_fit};
-use nn::scan::{self, Grid, Point, Scan};
+use nn::scan::{self, MomentumGrid, Point, Scan};
 use nn::tasks::{Diabetes, DiabetesConfig, MatrixSensing, MatrixSensingConfig, TeacherStudent, TeacherStudentConfig};
 use nn::{Interpolation, Task};
 use serde::{Deserialize, Serialize};
@@ -73,7 +73,7 @@ pub struct Optimum {
     pub knee: Option<f64>,
     /// eta / (1 - beta)* at the knee.
     pub effective_lr: Option<f64>,
-    /// Grid points with a time, and censored ones.
+    /// MomentumGrid points with a time, and censored ones.
     pub timed: usize,
     pub censored: usize,
 }
@@ -188,10 +188,10 @@ pub struct Protocol {
 
 impl<C> TaskProtocol<C> {
     /// Phase 1 and the scan's grid under `profile`.
-    pub fn plan(&self, profile: Profile) -> (Interpolation, Grid) {
+    pub fn plan(&self, profile: Profile) -> (Interpolation, MomentumGrid) {
         let g = profile.choose(&self.smoke, &self.quick, &self.full);
         let phase1 = Interpolation::gd(self.interpolation.lr, self.interpolation.loss, self.interpolation.steps);
-        let grid = Grid {
+        let grid = MomentumGrid {
             lrs: profile::geometric(g.lr, g.lrs),
             one_minus_beta: profile::geometric(self.one_minus_beta, g.betas),
             seeds: (0..g.seeds as u64).collect(),
@@ -330,7 +330,7 @@ pub fn validate(spec: &ClaimSpec) -> Result<()> {
 /// The number of training runs of claim `spec` under `profile` (a progress bar's length).
 pub fn runs(spec: &ClaimSpec, profile: Profile) -> Result<u64> {
     let p = protocol(spec)?;
-    let count = |g: Grid| (g.lrs.len() * g.one_minus_beta.len() * g.seeds.len()) as u64;
+    let count = |g: MomentumGrid| (g.lrs.len() * g.one_minus_beta.len() * g.seeds.len()) as u64;
     Ok(p.matrix_sensing.map_or(0, |t| count(t.plan(profile).1))
         + p.teacher_student.map_or(0, |t| count(t.plan(profile).1))
         + p.diabetes.map_or(0, |t| count(t.plan(profile).1)))

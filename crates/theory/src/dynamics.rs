@@ -81,9 +81,9 @@ impl Hitting {
     }
 }
 
-/// The distinct eigenvalues of `spectrum` and their multiplicities (the eigenvalues are sorted,
-/// so equal ones are adjacent: one pass).
-fn distinct(spectrum: &Spectrum) -> (Vec<f64>, Vec<f64>) {
+/// The distinct eigenvalues of `spectrum`, their multiplicities and the start N(0, I/d) on them
+/// (the eigenvalues are sorted, so equal ones are adjacent: one pass).
+fn merged(spectrum: &Spectrum) -> (Vec<f64>, Vec<f64>, Moments) {
     let mut out: Vec<(f64, f64)> = Vec::new();
     for &l in spectrum.eigenvalues() {
         match out.last_mut() {
@@ -91,7 +91,9 @@ fn distinct(spectrum: &Spectrum) -> (Vec<f64>, Vec<f64>) {
             _ => out.push((l, 1.0)),
         }
     }
-    out.into_iter().unzip()
+    let start = Moments::from_variances(&vec![1.0 / spectrum.d() as f64; out.len()]);
+    let (l, w) = out.into_iter().unzip();
+    (l, w, start)
 }
 
 /// Coordinates advanced together by the recursion's inner loop (one AVX register of f64).
@@ -161,10 +163,8 @@ impl GaussianDynamics {
     /// weighted by its multiplicity in the loss and in the noise sum, is exact (a two-cluster
     /// spectrum of any d costs two blocks per step). Returns the recursion and its start.
     pub fn isotropic(spectrum: &Spectrum, method: &Method, batch: f64) -> (Self, Moments) {
-        let d = spectrum.d();
-        let (l, w) = distinct(spectrum);
-        let dynamics = GaussianDynamics::with_eigenvalues(&l, &w, method, batch);
-        (dynamics, Moments::from_variances(&vec![1.0 / d as f64; l.len()]))
+        let (l, w, start) = merged(spectrum);
+        (GaussianDynamics::with_eigenvalues(&l, &w, method, batch), start)
     }
 
     /// `s` in blocks of [`LANES`] coordinates, zero-padded.
@@ -283,17 +283,11 @@ impl GaussianDynamics {
     pub fn loss_curve(&self, s: Moments, steps: usize) -> Vec<f64> {
         let mut state = self.pack(&s);
         let (loss0, mut noise) = self.sums(&state);
-        let mut curve = Vec::with_capacity(steps + 1);
-        curve.push(loss0);
-        for _ in 0..steps {
+        curve(loss0, steps, || {
             let loss;
             (loss, noise) = self.advance(&mut state, noise);
-            curve.push(loss);
-            if crate::diverged(loss, loss0) {
-                break;
-            }
-        }
-        curve
+            loss
+        })
     }
 
     /// T(eps): the first t <= max_steps with E\[loss_t\] <= eps E\[loss_0\].
@@ -372,8 +366,8 @@ pub struct Run {
 impl Run {
     /// The run of `method` at `batch` on `spectrum`, at step 0.
     pub fn isotropic(spectrum: &Spectrum, method: &Method, batch: f64) -> Self {
-        let (dynamics, start) = GaussianDynamics::isotropic(spectrum, method, batch);
-        let (eigenvalues, multiplicities) = distinct(spectrum);
+        let (eigenvalues, multiplicities, start) = merged(spectrum);
+        let dynamics = GaussianDynamics::with_eigenvalues(&eigenvalues, &multiplicities, method, batch);
         let state = dynamics.pack(&start);
         let (loss, noise) = dynamics.sums(&state);
         Run { eigenvalues, multiplicities, batch, dynamics, state, loss, noise }
@@ -402,6 +396,21 @@ impl Run {
 #[inline(always)]
 fn total(v: Lanes) -> f64 {
     (v[0] + v[1]) + (v[2] + v[3])
+}
+
+/// E\[loss_t\], t = 0..=steps, of any E\[loss\] recursion: `next()` advances one step and returns
+/// E\[loss_t\]. Stops early (shorter vector) once the loss diverges ([`crate::diverged`]).
+pub(crate) fn curve(loss0: f64, steps: usize, mut next: impl FnMut() -> f64) -> Vec<f64> {
+    let mut out = Vec::with_capacity(steps + 1);
+    out.push(loss0);
+    for _ in 0..steps {
+        let loss = next();
+        out.push(loss);
+        if crate::diverged(loss, loss0) {
+            break;
+        }
+    }
+    out
 }
 
 /// T(eps) of any E\[loss\] recursion: `next()` advances one step and returns E\[loss_t\]; the first

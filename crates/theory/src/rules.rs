@@ -56,7 +56,7 @@ impl Rule {
     pub fn method(&self, p: &Predictions) -> Method {
         match self.pick {
             Pick::Fixed(pick) => pick(p),
-            Pick::Adaptive { .. } => p.sketch_project_with_gap(1.0),
+            Pick::Adaptive { .. } => p.sketch_project_with_gap(ADAPTIVE_START),
         }
     }
 
@@ -106,6 +106,8 @@ pub const RULES: [Rule; 5] = [
     },
 ];
 
+/// The adaptive rule's first gap: 1, no momentum.
+pub const ADAPTIVE_START: f64 = 1.0;
 /// The adaptive rule's shortest re-estimation window (steps).
 pub const ADAPTIVE_WINDOW: usize = 2;
 /// The most the adaptive rule's gap may fall at one re-estimate (a factor).
@@ -137,7 +139,7 @@ pub fn adaptive_iterations_to_target(
     eps: f64,
     max_steps: usize,
 ) -> Hitting {
-    let mut gap: f64 = 1.0;
+    let mut gap = ADAPTIVE_START;
     let mut run = Run::isotropic(spectrum, &p.sketch_project_with_gap(gap), p.batch);
     let (mut last, mut since, mut n) = (run.loss(), 0, window);
     let mut t = 0;

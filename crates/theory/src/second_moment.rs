@@ -9,7 +9,7 @@
 //!
 //! O(d^3) per step plus the cost of the fourth moment; no coordinate is assumed to decouple.
 
-use crate::dynamics::{Hitting, hitting};
+use crate::dynamics::{Hitting, curve, hitting};
 use crate::method::Template;
 use nalgebra::DMatrix;
 
@@ -119,16 +119,7 @@ pub fn loss_curve(
     steps: usize,
 ) -> Vec<f64> {
     let mut path = Trajectory { map: SecondMomentMap::new(template, h, fourth), loss_matrix, sigma: sigma0.clone() };
-    let loss0 = path.loss();
-    let mut curve = vec![loss0];
-    for _ in 0..steps {
-        let loss = path.step();
-        curve.push(loss);
-        if crate::diverged(loss, loss0) {
-            break;
-        }
-    }
-    curve
+    curve(path.loss(), steps, || path.step())
 }
 
 /// T(eps) of the same recursion: the first t <= max_steps with E\[loss_t\] <= eps E\[loss_0\].

@@ -96,8 +96,9 @@ fn merged(spectrum: &Spectrum) -> (Vec<f64>, Vec<f64>, Moments) {
     (l, w, start)
 }
 
-/// Coordinates advanced together by the recursion's inner loop (one AVX register of f64).
-const LANES: usize = 4;
+/// Coordinates advanced together by the recursion's inner loop (one AVX-512 register of f64,
+/// two AVX2 ones).
+const LANES: usize = 8;
 /// One value per lane.
 type Lanes = [f64; LANES];
 
@@ -178,100 +179,86 @@ impl GaussianDynamics {
         state
     }
 
-    /// (E\[loss\], sum_j w_j l_j p_j) of a packed state.
+    /// (E\[loss\], sum_j w_j l_j p_j) of a packed state, rounded as [`Self::advance_with`] rounds
+    /// them.
     fn sums(&self, state: &[Block]) -> (f64, f64) {
-        let mut loss = [0.0; LANES];
-        let mut noise = [0.0; LANES];
+        let weights = self.quadratic_weights::<Portable>();
+        let (mut loss, mut noise) = (Portable::splat(0.0), Portable::splat(0.0));
         for (c, s) in self.blocks.iter().zip(state) {
-            for k in 0..LANES {
-                loss[k] += c.wl[k] * s[0][k];
-                noise[k] += c.wl[k] * self.p(s[0][k], s[1][k], s[2][k]);
-            }
+            let (x, y, w) = (Portable::load(&s[0]), Portable::load(&s[1]), Portable::load(&s[2]));
+            let wl = Portable::load(&c.wl);
+            loss = wl.mul_add(x, loss);
+            noise = wl.mul_add(quadratic(weights, x, y, w), noise);
         }
-        (0.5 * total(loss), total(noise))
+        (0.5 * total(loss.0), total(noise.0))
     }
 
-    /// p = a^T s a of a block (s00, s01, s11).
+    /// (a0^2, 2 a0 a1, a1^2), the weights of p = a^T s a, in every lane.
     #[inline(always)]
-    fn p(&self, x: f64, y: f64, w: f64) -> f64 {
+    fn quadratic_weights<V: Vector>(&self) -> [V; 3] {
         let [a0, a1] = self.template.a;
-        a0 * a0 * x + 2.0 * a0 * a1 * y + a1 * a1 * w
+        [V::splat(a0 * a0), V::splat(2.0 * a0 * a1), V::splat(a1 * a1)]
     }
 
     /// One step of the recursion in place, given the noise sum of the current state; returns the
     /// new state's (E\[loss\], noise sum) computed in the same pass. Lane k of every block sums
-    /// into its own accumulator and the four are added last, so the result is the same on every
-    /// machine whether or not the loop is vectorised.
+    /// into its own accumulator and the eight are added last in a fixed order, and every
+    /// multiply-add is fused (one rounding, [`Vector::mul_add`]), so the result is the same bits
+    /// on every machine and in every instruction set.
     #[inline(always)]
-    fn advance_in(&self, state: &mut [Block], noise: f64) -> (f64, f64) {
+    fn advance_with<V: Vector>(&self, state: &mut [Block], noise: f64) -> (f64, f64) {
         let [c0, c1] = self.template.c;
-        let (cc00, cc01, cc11) = (c0 * c0, c0 * c1, c1 * c1);
-        let [a0, a1] = self.template.a;
-        let (w00, w01, w11) = (a0 * a0, 2.0 * a0 * a1, a1 * a1);
-        let mut loss = [0.0; LANES];
-        let mut next = [0.0; LANES];
+        let (cc00, cc01, cc11) = (V::splat(c0 * c0), V::splat(c0 * c1), V::splat(c1 * c1));
+        let weights = self.quadratic_weights::<V>();
+        let noise = V::splat(noise);
+        let (mut loss, mut next) = (V::splat(0.0), V::splat(0.0));
         for (c, s) in self.blocks.iter().zip(state.iter_mut()) {
-            let [x, y, w] = *s;
-            let q = lanes(|k| c.l2_b[k] * (w00 * x[k] + w01 * y[k] + w11 * w[k]) + c.l_b[k] * noise);
-            // (A s) then (A s) A^T.
-            let t00 = lanes(|k| c.a00[k] * x[k] + c.a01[k] * y[k]);
-            let t01 = lanes(|k| c.a00[k] * y[k] + c.a01[k] * w[k]);
-            let t10 = lanes(|k| c.a10[k] * x[k] + c.a11[k] * y[k]);
-            let t11 = lanes(|k| c.a10[k] * y[k] + c.a11[k] * w[k]);
-            let x = lanes(|k| t00[k] * c.a00[k] + t01[k] * c.a01[k] + cc00 * q[k]);
-            let y = lanes(|k| t00[k] * c.a10[k] + t01[k] * c.a11[k] + cc01 * q[k]);
-            let w = lanes(|k| t10[k] * c.a10[k] + t11[k] * c.a11[k] + cc11 * q[k]);
-            *s = [x, y, w];
-            loss = lanes(|k| loss[k] + c.wl[k] * x[k]);
-            next = lanes(|k| next[k] + c.wl[k] * (w00 * x[k] + w01 * y[k] + w11 * w[k]));
-        }
-        (0.5 * total(loss), total(next))
-    }
-
-    /// [`Self::advance_in`], compiled for AVX where the CPU has it (no FMA, so the same
-    /// operations and the same bits as the baseline build).
-    fn advance(&self, state: &mut [Block], noise: f64) -> (f64, f64) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx") {
-            // SAFETY: the CPU supports AVX, checked just above.
-            return unsafe { self.advance_avx(state, noise) };
-        }
-        self.advance_in(state, noise)
-    }
-
-    /// [`Self::advance_in`] in AVX intrinsics, one block per iteration, each operation the
-    /// same as the portable loop's lane by lane (no fused multiply-add).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx")]
-    fn advance_avx(&self, state: &mut [Block], noise: f64) -> (f64, f64) {
-        use simd::{add, load, mul, splat, store};
-        let [a0, a1] = self.template.a;
-        let [c0, c1] = self.template.c;
-        let (w00, w01, w11) = (splat(a0 * a0), splat(2.0 * a0 * a1), splat(a1 * a1));
-        let (cc00, cc01, cc11) = (splat(c0 * c0), splat(c0 * c1), splat(c1 * c1));
-        let noise = splat(noise);
-        let (mut loss, mut next) = (splat(0.0), splat(0.0));
-        for (c, s) in self.blocks.iter().zip(state.iter_mut()) {
-            let (x, y, w) = (load(&s[0]), load(&s[1]), load(&s[2]));
-            let (b00, b01, b10, b11) = (load(&c.a00), load(&c.a01), load(&c.a10), load(&c.a11));
-            let p = add(add(mul(w00, x), mul(w01, y)), mul(w11, w));
-            let q = add(mul(load(&c.l2_b), p), mul(load(&c.l_b), noise));
-            let (t00, t01) = (add(mul(b00, x), mul(b01, y)), add(mul(b00, y), mul(b01, w)));
-            let (t10, t11) = (add(mul(b10, x), mul(b11, y)), add(mul(b10, y), mul(b11, w)));
-            let x = add(add(mul(t00, b00), mul(t01, b01)), mul(cc00, q));
-            let y = add(add(mul(t00, b10), mul(t01, b11)), mul(cc01, q));
-            let w = add(add(mul(t10, b10), mul(t11, b11)), mul(cc11, q));
-            store(&mut s[0], x);
-            store(&mut s[1], y);
-            store(&mut s[2], w);
-            let wl = load(&c.wl);
-            loss = add(loss, mul(wl, x));
-            next = add(next, mul(wl, add(add(mul(w00, x), mul(w01, y)), mul(w11, w))));
+            let (x, y, w) = (V::load(&s[0]), V::load(&s[1]), V::load(&s[2]));
+            let (a00, a01, a10, a11) = (V::load(&c.a00), V::load(&c.a01), V::load(&c.a10), V::load(&c.a11));
+            // q = (l_i^2 p_i + l_i noise) / B, then s' = (A s) A^T + c c^T q.
+            let q = V::load(&c.l2_b).mul_add(quadratic(weights, x, y, w), V::load(&c.l_b).mul(noise));
+            let (t00, t01) = (a01.mul_add(y, a00.mul(x)), a01.mul_add(w, a00.mul(y)));
+            let (t10, t11) = (a11.mul_add(y, a10.mul(x)), a11.mul_add(w, a10.mul(y)));
+            let x = cc00.mul_add(q, t01.mul_add(a01, t00.mul(a00)));
+            let y = cc01.mul_add(q, t01.mul_add(a11, t00.mul(a10)));
+            let w = cc11.mul_add(q, t11.mul_add(a11, t10.mul(a10)));
+            x.store(&mut s[0]);
+            y.store(&mut s[1]);
+            w.store(&mut s[2]);
+            let wl = V::load(&c.wl);
+            loss = wl.mul_add(x, loss);
+            next = wl.mul_add(quadratic(weights, x, y, w), next);
         }
         let (mut l, mut n) = ([0.0; LANES], [0.0; LANES]);
-        store(&mut l, loss);
-        store(&mut n, next);
+        loss.store(&mut l);
+        next.store(&mut n);
         (0.5 * total(l), total(n))
+    }
+
+    /// [`Self::advance_with`] in the widest instruction set the CPU has: AVX-512, AVX2 with FMA,
+    /// or the portable lanes (the same bits in each).
+    fn advance(&self, state: &mut [Block], noise: f64) -> (f64, f64) {
+        #[cfg(target_arch = "x86_64")]
+        match simd::Level::detect() {
+            // SAFETY: the CPU has the instruction set, detected just above.
+            simd::Level::Avx512 => return unsafe { self.advance_avx512(state, noise) },
+            // SAFETY: as above.
+            simd::Level::Avx2 => return unsafe { self.advance_avx2(state, noise) },
+            simd::Level::None => {}
+        }
+        self.advance_with::<Portable>(state, noise)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn advance_avx512(&self, state: &mut [Block], noise: f64) -> (f64, f64) {
+        self.advance_with::<simd::Avx512>(state, noise)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn advance_avx2(&self, state: &mut [Block], noise: f64) -> (f64, f64) {
+        self.advance_with::<simd::Avx2>(state, noise)
     }
 
     /// E\[loss\] = 1/2 sum_i w_i l_i s_i\[0,0\].
@@ -302,49 +289,141 @@ impl GaussianDynamics {
     }
 }
 
-/// Four-lane f64 vectors (AVX) for [`GaussianDynamics::advance_avx`].
-#[cfg(target_arch = "x86_64")]
-mod simd {
-    use super::Lanes;
-    use std::arch::x86_64::{__m256d, _mm256_add_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_set1_pd, _mm256_storeu_pd};
+/// p = a^T s a = w00 s00 + w01 s01 + w11 s11 with `weights` (w00, w01, w11), fused.
+#[inline(always)]
+fn quadratic<V: Vector>([w00, w01, w11]: [V; 3], x: V, y: V, w: V) -> V {
+    w11.mul_add(w, w01.mul_add(y, w00.mul(x)))
+}
 
-    #[inline]
-    #[target_feature(enable = "avx")]
-    pub fn load(a: &Lanes) -> __m256d {
-        // SAFETY: `a` is four contiguous f64; loadu has no alignment requirement.
-        unsafe { _mm256_loadu_pd(a.as_ptr()) }
+/// [`LANES`] f64 lanes and the operations of the recursion's inner loop on them. Every
+/// implementation rounds each lane as the portable one does (IEEE products and sums, and
+/// [`Vector::mul_add`] rounded once), so they all give the same bits.
+trait Vector: Copy {
+    fn splat(x: f64) -> Self;
+    fn load(a: &Lanes) -> Self;
+    fn store(self, a: &mut Lanes);
+    fn mul(self, b: Self) -> Self;
+    /// self * b + c, rounded once.
+    fn mul_add(self, b: Self, c: Self) -> Self;
+}
+
+/// The lanes as an array, in plain Rust (`f64::mul_add` is the fused operation on every target).
+#[derive(Clone, Copy)]
+struct Portable(Lanes);
+
+impl Vector for Portable {
+    #[inline(always)]
+    fn splat(x: f64) -> Self {
+        Portable([x; LANES])
     }
-
-    #[inline]
-    #[target_feature(enable = "avx")]
-    pub fn store(a: &mut Lanes, v: __m256d) {
-        // SAFETY: `a` is four contiguous, writable f64.
-        unsafe { _mm256_storeu_pd(a.as_mut_ptr(), v) }
+    #[inline(always)]
+    fn load(a: &Lanes) -> Self {
+        Portable(*a)
     }
-
-    #[inline]
-    #[target_feature(enable = "avx")]
-    pub fn splat(x: f64) -> __m256d {
-        _mm256_set1_pd(x)
+    #[inline(always)]
+    fn store(self, a: &mut Lanes) {
+        *a = self.0;
     }
-
-    #[inline]
-    #[target_feature(enable = "avx")]
-    pub fn add(a: __m256d, b: __m256d) -> __m256d {
-        _mm256_add_pd(a, b)
+    #[inline(always)]
+    fn mul(self, b: Self) -> Self {
+        Portable(std::array::from_fn(|k| self.0[k] * b.0[k]))
     }
-
-    #[inline]
-    #[target_feature(enable = "avx")]
-    pub fn mul(a: __m256d, b: __m256d) -> __m256d {
-        _mm256_mul_pd(a, b)
+    #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        Portable(std::array::from_fn(|k| self.0[k].mul_add(b.0[k], c.0[k])))
     }
 }
 
-/// The lanes `f(0), .., f(LANES - 1)`.
-#[inline(always)]
-fn lanes(f: impl Fn(usize) -> f64) -> Lanes {
-    std::array::from_fn(f)
+/// The x86-64 vectors: one AVX-512 register or two AVX2 ones. Their methods are only called from
+/// functions compiled for the instruction set ([`GaussianDynamics::advance_avx512`],
+/// [`GaussianDynamics::advance_avx2`]), into which they are inlined.
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use super::{LANES, Lanes, Vector};
+    use std::arch::x86_64::*;
+
+    /// The widest instruction set the recursion can use on this CPU.
+    #[derive(Clone, Copy)]
+    pub enum Level {
+        Avx512,
+        Avx2,
+        None,
+    }
+
+    impl Level {
+        pub fn detect() -> Level {
+            if is_x86_feature_detected!("avx512f") {
+                Level::Avx512
+            } else if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+                Level::Avx2
+            } else {
+                Level::None
+            }
+        }
+    }
+
+    #[derive(Clone, Copy)]
+    pub struct Avx512(__m512d);
+
+    // SAFETY (every block below): the loads and stores touch exactly the LANES contiguous f64 of
+    // an array and have no alignment requirement; the functions are called only where the CPU
+    // has AVX-512F (see the module docs).
+    impl Vector for Avx512 {
+        #[inline(always)]
+        fn splat(x: f64) -> Self {
+            Avx512(unsafe { _mm512_set1_pd(x) })
+        }
+        #[inline(always)]
+        fn load(a: &Lanes) -> Self {
+            Avx512(unsafe { _mm512_loadu_pd(a.as_ptr()) })
+        }
+        #[inline(always)]
+        fn store(self, a: &mut Lanes) {
+            unsafe { _mm512_storeu_pd(a.as_mut_ptr(), self.0) }
+        }
+        #[inline(always)]
+        fn mul(self, b: Self) -> Self {
+            Avx512(unsafe { _mm512_mul_pd(self.0, b.0) })
+        }
+        #[inline(always)]
+        fn mul_add(self, b: Self, c: Self) -> Self {
+            Avx512(unsafe { _mm512_fmadd_pd(self.0, b.0, c.0) })
+        }
+    }
+
+    /// Lanes 0..4 and 4..8.
+    #[derive(Clone, Copy)]
+    pub struct Avx2(__m256d, __m256d);
+
+    const HALF: usize = LANES / 2;
+
+    // SAFETY (every block below): as for Avx512, with AVX2 and FMA.
+    impl Vector for Avx2 {
+        #[inline(always)]
+        fn splat(x: f64) -> Self {
+            let v = unsafe { _mm256_set1_pd(x) };
+            Avx2(v, v)
+        }
+        #[inline(always)]
+        fn load(a: &Lanes) -> Self {
+            unsafe { Avx2(_mm256_loadu_pd(a.as_ptr()), _mm256_loadu_pd(a.as_ptr().add(HALF))) }
+        }
+        #[inline(always)]
+        fn store(self, a: &mut Lanes) {
+            unsafe {
+                _mm256_storeu_pd(a.as_mut_ptr(), self.0);
+                _mm256_storeu_pd(a.as_mut_ptr().add(HALF), self.1);
+            }
+        }
+        #[inline(always)]
+        fn mul(self, b: Self) -> Self {
+            unsafe { Avx2(_mm256_mul_pd(self.0, b.0), _mm256_mul_pd(self.1, b.1)) }
+        }
+        #[inline(always)]
+        fn mul_add(self, b: Self, c: Self) -> Self {
+            unsafe { Avx2(_mm256_fmadd_pd(self.0, b.0, c.0), _mm256_fmadd_pd(self.1, b.1, c.1)) }
+        }
+    }
 }
 
 /// A run of the recursion from the isotropic start (equal eigenvalues merged, as
@@ -395,7 +474,7 @@ impl Run {
 /// The lanes' sum in a fixed order.
 #[inline(always)]
 fn total(v: Lanes) -> f64 {
-    (v[0] + v[1]) + (v[2] + v[3])
+    ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]))
 }
 
 /// E\[loss_t\], t = 0..=steps, of any E\[loss\] recursion: `next()` advances one step and returns
@@ -437,35 +516,42 @@ pub(crate) fn hitting(loss0: f64, eps: f64, max_steps: usize, mut next: impl FnM
 mod tests {
     use super::*;
 
-    /// The AVX loop and the portable loop give the same bits, step after step, on a spectrum
-    /// whose last block is padded (d = 13), for every family's template.
+    /// The AVX-512 and AVX2 loops and the portable loop give the same bits, step after step, on
+    /// spectra whose last block is padded (d = 13, 21), for every family's template.
     #[cfg(target_arch = "x86_64")]
     #[test]
-    fn avx_and_portable_loops_agree_bit_for_bit() {
-        if !std::arch::is_x86_feature_detected!("avx") {
-            return;
-        }
-        let spectrum: Spectrum = "power:d=13,a=1.3".parse().unwrap();
+    fn simd_and_portable_loops_agree_bit_for_bit() {
+        let avx2 = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
+        let avx512 = is_x86_feature_detected!("avx512f");
         let methods = [
             Method::Sgd { lr: 0.7 },
             Method::Hb { lr: 0.3, momentum: 0.8 },
             Method::Nag { lr: 0.3, momentum: 0.8 },
             Method::Asgd { lr: 0.5, long_step: 20.0, xi: 3.0 },
         ];
-        for method in methods {
+        for (d, method) in [13, 21].into_iter().flat_map(|d| methods.map(|m| (d, m))) {
+            let spectrum: Spectrum = format!("power:d={d},a=1.3").parse().unwrap();
             let dynamics = GaussianDynamics::new(&spectrum, &method, 3.0);
             let blocks: Vec<[f64; 3]> =
-                (0..13).map(|i| [1.0 + i as f64, 0.3 * i as f64, 2.0 - 0.1 * i as f64]).collect();
+                (0..d).map(|i| [1.0 + i as f64, 0.3 * i as f64, 2.0 - 0.1 * i as f64]).collect();
             let mut portable = dynamics.pack(&Moments::from_blocks(&blocks));
-            let mut avx = portable.clone();
+            let (mut wide, mut half) = (portable.clone(), portable.clone());
             let (_, mut noise) = dynamics.sums(&portable);
             for _ in 0..50 {
-                let expected = dynamics.advance_in(&mut portable, noise);
-                // SAFETY: AVX checked above.
-                let got = unsafe { dynamics.advance_avx(&mut avx, noise) };
-                assert_eq!(got.0.to_bits(), expected.0.to_bits(), "{method:?}");
-                assert_eq!(got.1.to_bits(), expected.1.to_bits(), "{method:?}");
-                assert_eq!(avx, portable);
+                let expected = dynamics.advance_with::<Portable>(&mut portable, noise);
+                let same = |got: (f64, f64)| {
+                    got.0.to_bits() == expected.0.to_bits() && got.1.to_bits() == expected.1.to_bits()
+                };
+                if avx512 {
+                    // SAFETY: AVX-512F detected above.
+                    assert!(same(unsafe { dynamics.advance_avx512(&mut wide, noise) }), "{method:?}");
+                    assert_eq!(wide, portable);
+                }
+                if avx2 {
+                    // SAFETY: AVX2 and FMA detected above.
+                    assert!(same(unsafe { dynamics.advance_avx2(&mut half, noise) }), "{method:?}");
+                    assert_eq!(half, portable);
+                }
                 noise = expected.1;
             }
         }

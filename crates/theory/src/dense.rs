@@ -60,5 +60,5 @@ pub fn loss_curve(spectrum: &Spectrum, method: &Method, batch: f64, sigma0: &DMa
         let hph = &h * p * &h;
         &hph + (&hph + &h * (&h * p).trace()) * inv_b
     };
-    crate::second_moment::loss_curve(&method.template(), &h, &h, fourth, sigma0, steps)
+    crate::second_moment::loss_curve(&method.template(), spectrum.eigenvalues(), &h, fourth, sigma0, steps)
 }

@@ -1,6 +1,7 @@
 //! Finite-sum quadratics in the interpolation regime (docs/theory.md §2, §6): one draw is the rank-one
 //! matrix H_hat = u_k v_k^T with probability p_k, a mini-batch averages B draws, and the exact
-//! expected dynamics keep the full 2d x 2d second moment, O(n d^2 + d^3) per step.
+//! expected dynamics keep the full 2d x 2d second moment, O(n d^2) per step in the eigenbasis of
+//! H (which is symmetric for both problems below).
 //!
 //! - Randomized Kaczmarz on A w = b: u_k = v_k = a_k / |a_k|, p_k = |a_k|^2 / |A|_F^2, so
 //!   H = A^T A / |A|_F^2 and the loss is 1/2 e^T H e.
@@ -46,6 +47,50 @@ pub struct FiniteSum {
     p: Vec<f64>,
     h: DMatrix<f64>,
     loss: DMatrix<f64>,
+    /// The same sum in the eigenbasis of H, where the exact recursion runs.
+    frame: Eigenframe,
+}
+
+/// The sum in an orthonormal eigenbasis Q of the symmetric H = Q diag(h) Q^T: atoms Q^T u_k,
+/// Q^T v_k and loss matrix Q^T L Q. The second-moment recursion in these coordinates is the
+/// same map (`second_moment`) with its products by H diagonal, and gives the same E\[loss\].
+#[derive(Clone, Debug)]
+struct Eigenframe {
+    q: DMatrix<f64>,
+    h: Vec<f64>,
+    /// Q^T u_k as column k (d x n), and its transpose (n x d).
+    u: DMatrix<f64>,
+    u_t: DMatrix<f64>,
+    /// Q^T v_k as column k (d x n).
+    v: DMatrix<f64>,
+    loss: DMatrix<f64>,
+}
+
+impl Eigenframe {
+    fn new(u: &DMatrix<f64>, v: &DMatrix<f64>, h: &DMatrix<f64>, loss: &DMatrix<f64>) -> Self {
+        let eigen = nalgebra::SymmetricEigen::new((h + h.transpose()) * 0.5);
+        let q = eigen.eigenvectors;
+        let u = q.tr_mul(u);
+        Eigenframe {
+            h: eigen.eigenvalues.iter().copied().collect(),
+            u_t: u.transpose(),
+            u,
+            v: q.tr_mul(v),
+            loss: q.tr_mul(loss) * &q,
+            q,
+        }
+    }
+
+    /// A 2d x 2d second moment with every d-block rotated: (I (x) Q)^T Sigma (I (x) Q).
+    fn rotate(&self, sigma: &DMatrix<f64>) -> DMatrix<f64> {
+        let d = self.q.nrows();
+        let mut out = DMatrix::zeros(2 * d, 2 * d);
+        for (i, j) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+            let block = self.q.tr_mul(&sigma.view((i * d, j * d), (d, d))) * &self.q;
+            out.view_mut((i * d, j * d), (d, d)).copy_from(&block);
+        }
+        out
+    }
 }
 
 impl FiniteSum {
@@ -61,7 +106,7 @@ impl FiniteSum {
             r.normalize_mut();
         });
         let h = a.tr_mul(a) / frob;
-        Ok(FiniteSum { v: u.clone(), u, p, loss: h.clone(), h })
+        Ok(FiniteSum::new(u.clone(), u, p, h.clone(), h))
     }
 
     /// Coordinate descent on the symmetric positive semi-definite `a` (d x d).
@@ -71,7 +116,12 @@ impl FiniteSum {
             return Err(invalid!("coordinate descent needs a non-empty symmetric matrix"));
         }
         let u = DMatrix::from_diagonal_element(d, d, d as f64);
-        Ok(FiniteSum { u, v: a.transpose(), p: vec![1.0 / d as f64; d], h: a.clone(), loss: a.clone() })
+        Ok(FiniteSum::new(u, a.transpose(), vec![1.0 / d as f64; d], a.clone(), a.clone()))
+    }
+
+    fn new(u: DMatrix<f64>, v: DMatrix<f64>, p: Vec<f64>, h: DMatrix<f64>, loss: DMatrix<f64>) -> Self {
+        let frame = Eigenframe::new(&u, &v, &h, &loss);
+        FiniteSum { u, v, p, h, loss, frame }
     }
 
     /// A random consistent system A = U diag(s) V^T (n x d, n >= d) whose A^T A has eigenvalues
@@ -141,16 +191,18 @@ impl FiniteSum {
         Ok(())
     }
 
-    /// E[H_B P H_B^T] for a batch of `batch` atoms.
-    pub fn fourth_moment(&self, p: &DMatrix<f64>, batch: usize, sampling: Sampling) -> DMatrix<f64> {
+    /// E[H_B P H_B^T] for a batch of `batch` atoms, in the eigenframe (P and the result in its
+    /// coordinates, H = diag(h)).
+    fn fourth_moment(&self, p: &DMatrix<f64>, batch: usize, sampling: Sampling) -> DMatrix<f64> {
+        let frame = &self.frame;
         // single = U diag(w_k v_k^T P v_k) U^T, as two d x d x n products.
-        let pv = p * &self.v;
-        let mut scaled = self.u.clone();
+        let pv = p * &frame.v;
+        let mut scaled = frame.u.clone();
         for (k, mut col) in scaled.column_iter_mut().enumerate() {
-            col *= self.weight(k, sampling) * self.v.column(k).dot(&pv.column(k));
+            col *= self.weight(k, sampling) * frame.v.column(k).dot(&pv.column(k));
         }
-        let hph = &self.h * p * self.h.transpose();
-        self.batch_average(hph, scaled * self.u.transpose(), batch, sampling)
+        let hph = DMatrix::from_fn(p.nrows(), p.ncols(), |r, c| frame.h[r] * p[(r, c)] * frame.h[c]);
+        self.batch_average(hph, scaled * &frame.u_t, batch, sampling)
     }
 
     /// E[H_B^T H_B] = H^T H + (sum_k w_k |u_k|^2 v_k v_k^T - H^T H) f(B): what |e - lr H_B e|^2
@@ -223,7 +275,8 @@ impl FiniteSum {
     ) -> Result<Vec<f64>> {
         self.check_batch(batch, sampling)?;
         let fourth = |p: &DMatrix<f64>| self.fourth_moment(p, batch, sampling);
-        Ok(crate::second_moment::loss_curve(&method.template(), &self.h, &self.loss, fourth, sigma0, steps))
+        let (frame, start) = (&self.frame, self.frame.rotate(sigma0));
+        Ok(crate::second_moment::loss_curve(&method.template(), &frame.h, &frame.loss, fourth, &start, steps))
     }
 }
 
@@ -240,12 +293,13 @@ impl FiniteSum {
     ) -> Result<crate::Hitting> {
         self.check_batch(batch, sampling)?;
         let fourth = |p: &DMatrix<f64>| self.fourth_moment(p, batch, sampling);
+        let (frame, start) = (&self.frame, self.frame.rotate(sigma0));
         Ok(crate::second_moment::iterations_to_target(
             &method.template(),
-            &self.h,
-            &self.loss,
+            &frame.h,
+            &frame.loss,
             fourth,
-            sigma0,
+            &start,
             target.eps,
             target.max_steps,
         ))
@@ -255,7 +309,7 @@ impl FiniteSum {
     /// restarted Arnoldi (relative Ritz residual 1e-10; `arnoldi`).
     pub fn rate(&self, method: &Method, batch: usize, sampling: Sampling) -> Result<f64> {
         self.check_batch(batch, sampling)?;
-        let map = crate::second_moment::SecondMomentMap::new(&method.template(), &self.h, |p: &DMatrix<f64>| {
+        let map = crate::second_moment::SecondMomentMap::new(&method.template(), &self.frame.h, |p: &DMatrix<f64>| {
             self.fourth_moment(p, batch, sampling)
         });
         Ok(map.spectral_radius(1e-10))

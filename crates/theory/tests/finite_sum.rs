@@ -1,54 +1,102 @@
 //! The finite-sum batch moment E[H_B^T H_B] (`FiniteSum::gram`) against exact enumeration of
 //! every batch, with and without replacement, for Kaczmarz (symmetric atoms) and coordinate
-//! descent (non-symmetric atoms u_k v_k^T).
+//! descent (non-symmetric atoms u_k v_k^T), and the exact recursion's E[loss_t] against the
+//! second moment iterated over the same enumeration.
 
 use nalgebra::DMatrix;
-use theory::Spectrum;
 use theory::finite_sum::{FiniteSum, Sampling};
+use theory::{Method, Spectrum, Template};
 
-/// E[H_B^T H_B] by listing every batch with its probability.
-fn enumerated(sum: &FiniteSum, batch: usize, sampling: Sampling) -> DMatrix<f64> {
+/// Every batch's H_B = (1/B) sum_k w_k u_k v_k^T with its probability.
+fn enumerated(sum: &FiniteSum, batch: usize, sampling: Sampling) -> Vec<(DMatrix<f64>, f64)> {
     let (n, d) = (sum.len(), sum.dim());
     let atom = |k: usize| {
         let (u, v) = sum.atom(k);
         DMatrix::from_column_slice(d, 1, u) * DMatrix::from_column_slice(d, 1, v).transpose()
     };
-    let mut total = DMatrix::<f64>::zeros(d, d);
-    let mut add = |ks: &[usize], weights: &[f64], prob: f64| {
-        let h: DMatrix<f64> = ks.iter().zip(weights).map(|(&k, w)| atom(k) * *w).sum::<DMatrix<f64>>() / batch as f64;
-        total += h.transpose() * &h * prob;
+    let h_b = |ks: &[usize], weights: &[f64]| {
+        ks.iter().zip(weights).map(|(&k, w)| atom(k) * *w).sum::<DMatrix<f64>>() / batch as f64
     };
     let p = sum.probabilities();
     match sampling {
-        Sampling::WithReplacement => {
-            for code in 0..n.pow(batch as u32) {
+        Sampling::WithReplacement => (0..n.pow(batch as u32))
+            .map(|code| {
                 let ks: Vec<usize> = (0..batch).map(|i| code / n.pow(i as u32) % n).collect();
-                add(&ks, &vec![1.0; batch], ks.iter().map(|&k| p[k]).product());
-            }
-        }
+                (h_b(&ks, &vec![1.0; batch]), ks.iter().map(|&k| p[k]).product())
+            })
+            .collect(),
         Sampling::WithoutReplacement => {
             let subsets: Vec<Vec<usize>> = (0..1usize << n)
                 .filter(|m| m.count_ones() as usize == batch)
                 .map(|m| (0..n).filter(|k| m >> k & 1 == 1).collect())
                 .collect();
-            for ks in &subsets {
-                let weights: Vec<f64> = ks.iter().map(|&k| n as f64 * p[k]).collect();
-                add(ks, &weights, 1.0 / subsets.len() as f64);
+            let prob = 1.0 / subsets.len() as f64;
+            subsets.iter().map(|ks| (h_b(ks, &ks.iter().map(|&k| n as f64 * p[k]).collect::<Vec<_>>()), prob)).collect()
+        }
+    }
+}
+
+/// A Kaczmarz system (symmetric atoms) and a coordinate-descent one (u_k v_k^T, u != v), d = 3.
+fn small_sums() -> [FiniteSum; 2] {
+    let spectrum: Spectrum = "uniform:d=3,lo=0.3,hi=1".parse().unwrap();
+    [
+        FiniteSum::kaczmarz(&FiniteSum::random_system(5, &spectrum, 1).unwrap()).unwrap(),
+        FiniteSum::coordinate_descent(&FiniteSum::random_psd(&spectrum, 2)).unwrap(),
+    ]
+}
+
+/// The exact recursion (run in the eigenbasis of H) against the 2d x 2d second moment iterated
+/// in the problem's own coordinates with the expectation taken by listing every batch:
+/// Sigma' = sum_batches prob T_B Sigma T_B^T, T_B = M (x) I - (c a^T) (x) H_B, from a correlated
+/// start, for every family's template, both samplings and B = 1, 2.
+#[test]
+fn the_exact_recursion_equals_enumeration_over_all_batches() {
+    let methods = [
+        Method::Sgd { lr: 0.9 },
+        Method::Hb { lr: 0.6, momentum: 0.5 },
+        Method::Nag { lr: 0.5, momentum: 0.6 },
+        Method::Asgd { lr: 0.7, long_step: 4.0, xi: 1.5 },
+    ];
+    for sum in small_sums() {
+        let d = sum.dim();
+        let root = DMatrix::from_fn(2 * d, 2 * d, |i, j| ((i * 7 + j * 3) % 5) as f64 / 5.0 - 0.3);
+        let sigma0 = &root * root.transpose() / d as f64;
+        for sampling in [Sampling::WithReplacement, Sampling::WithoutReplacement] {
+            for batch in 1..=2 {
+                let draws = enumerated(&sum, batch, sampling);
+                for method in methods {
+                    let Template { m, c, a } = method.template();
+                    let steps = 30;
+                    let fast = sum.loss_curve(&method, batch, sampling, &sigma0, steps).unwrap();
+                    let mut sigma = sigma0.clone();
+                    for (t, fast) in fast.iter().enumerate() {
+                        let loss = 0.5 * sum.loss_matrix().tr_dot(&sigma.view((0, 0), (d, d)));
+                        assert!(
+                            (fast - loss).abs() <= 1e-12 * loss,
+                            "{method:?} {sampling:?} B={batch} t={t}: {fast} vs {loss}"
+                        );
+                        let step = |h: &DMatrix<f64>| {
+                            DMatrix::from_fn(2 * d, 2 * d, |r, col| {
+                                let (i, j) = (r / d, col / d);
+                                let identity = if r % d == col % d { m[i][j] } else { 0.0 };
+                                identity - c[i] * a[j] * h[(r % d, col % d)]
+                            })
+                        };
+                        sigma = draws.iter().map(|(h, prob)| step(h) * &sigma * step(h).transpose() * *prob).sum();
+                    }
+                }
             }
         }
     }
-    total
 }
 
 #[test]
 fn gram_equals_enumeration_over_all_batches() {
-    let spectrum: Spectrum = "uniform:d=3,lo=0.3,hi=1".parse().unwrap();
-    let kaczmarz = FiniteSum::kaczmarz(&FiniteSum::random_system(5, &spectrum, 1).unwrap()).unwrap();
-    let cd = FiniteSum::coordinate_descent(&FiniteSum::random_psd(&spectrum, 2)).unwrap();
-    for sum in [&kaczmarz, &cd] {
+    for sum in &small_sums() {
         for sampling in [Sampling::WithReplacement, Sampling::WithoutReplacement] {
             for batch in 1..=3 {
-                let exact = enumerated(sum, batch, sampling);
+                let exact: DMatrix<f64> =
+                    enumerated(sum, batch, sampling).iter().map(|(h, prob)| h.transpose() * h * *prob).sum();
                 let got = sum.gram(batch, sampling);
                 assert!((&got - &exact).amax() < 1e-12 * exact.amax(), "{sampling:?} B={batch}: {got} vs {exact}");
             }

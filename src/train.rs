@@ -13,7 +13,7 @@ use crate::sweep::{Verbosity, progress};
 use crate::task::{TaskArg, TaskChoice};
 use anyhow::{Result, bail};
 use nn::tasks::{Diabetes, DiabetesConfig, MatrixSensing, MatrixSensingConfig, TeacherStudent, TeacherStudentConfig};
-use nn::{Backend, Config, Interpolation, Lr, Momentum, Precision, Record, Schedule, Stop, Task};
+use nn::{Backend, Config, Interpolation, Keep, Lr, Momentum, Precision, Record, Schedule, Stop, Task};
 use serde::Serialize;
 use std::path::PathBuf;
 use theory::Family;
@@ -291,6 +291,7 @@ fn configs(a: &Args) -> Result<Vec<Config>> {
                 steps: a.steps,
                 record_every,
                 stop,
+                keep: Keep::Series,
             }));
         }
     }

@@ -6,7 +6,7 @@
 //! 1 - beta = C lr^(2/3).
 
 use nn::tasks::{MatrixSensing, MatrixSensingConfig};
-use nn::{Backend, Config, Interpolation, Lr, Momentum, Precision, Schedule, Stop};
+use nn::{Backend, Config, Interpolation, Keep, Lr, Momentum, Precision, Schedule, Stop};
 use theory::Method;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,6 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         steps,
         record_every: (steps / 10).max(1),
         stop: Stop::Never,
+        keep: Keep::Series,
     };
     let record = nn::train::run(&task, Backend::Flex, Precision::F64, &config)?;
     println!("phase 1: {:?}; outcome {:?}; {:.2} s", record.phase_one, record.outcome, record.seconds);

@@ -29,7 +29,7 @@
 //! ```
 //! use nn::tasks::{MatrixSensing, MatrixSensingConfig, Task};
 //! use nn::train::run_replicas;
-//! use nn::{Backend, Config, Interpolation, Outcome, Precision, Schedule, Stop};
+//! use nn::{Backend, Config, Interpolation, Keep, Outcome, Precision, Schedule, Stop};
 //! use theory::Method;
 //!
 //! // Matrix sensing, d = 8, rank 1, 24 Gaussian measurements (docs/theory.md §8).
@@ -56,6 +56,7 @@
 //!         steps: 10,
 //!         record_every: 5,
 //!         stop: Stop::Never,
+//!         keep: Keep::Series,
 //!     })
 //! };
 //! let configs = [config(1, Method::Sgd { lr: 0.01 })?, config(2, Method::Hb { lr: 0.01, momentum: 0.5 })?];
@@ -87,4 +88,4 @@ pub use error::{Error, Result};
 pub use optim::TemplateOptimizer;
 pub use schedule::{Lr, Momentum, Schedule};
 pub use tasks::Task;
-pub use train::{Config, Interpolation, Outcome, Record, Stop};
+pub use train::{Config, Interpolation, Keep, Outcome, Record, Stop};

@@ -22,7 +22,7 @@ use crate::backend::{Backend, Precision};
 use crate::error::{Error, Result};
 use crate::schedule::Schedule;
 use crate::tasks::{Started, Task};
-use crate::train::{self, Config, Interpolation, Outcome, PhaseOne, Stop};
+use crate::train::{self, Config, Interpolation, Keep, Outcome, PhaseOne, Stop};
 use serde::{Deserialize, Serialize};
 use theory::Method;
 
@@ -169,6 +169,7 @@ pub fn run<T: Task + Sync>(
                 steps: budget,
                 record_every: grid.record_every,
                 stop: Stop::RegulariserBelow { value: grid.threshold },
+                keep: Keep::Outcome,
             }));
         }
         let records =

@@ -111,6 +111,20 @@ pub struct Config {
     /// Checkpoint every this many phase-2 steps (>= 1).
     pub record_every: usize,
     pub stop: Stop,
+    /// What the record keeps of its checkpoints.
+    pub keep: Keep,
+}
+
+/// What a run's record keeps of its checkpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Keep {
+    /// Every checkpoint's train loss, regulariser and test error, in `series`.
+    Series,
+    /// Only the outcome and the steps (`series` stays empty): a checkpoint measures only what
+    /// the stop and the divergence check read, so the test error only under
+    /// [`Stop::TestErrorBelow`] (what a scan of times needs, at a fraction of the cost).
+    Outcome,
 }
 
 impl Config {
@@ -417,7 +431,12 @@ impl<T: Task> Batch2<'_, T> {
         };
         let train_loss = self.task.train_losses(measured, self.loaded)?;
         let regulariser = self.task.regulariser(measured, self.loaded)?;
-        let test_error = self.task.test_error(measured, self.loaded)?;
+        let needs_test_error = |c: &Config| c.keep == Keep::Series || matches!(c.stop, Stop::TestErrorBelow { .. });
+        let test_error = if due.iter().any(|&r| needs_test_error(&self.records[r].config)) {
+            Some(self.task.test_error(measured, self.loaded)?)
+        } else {
+            None
+        };
         let mut ended = Vec::new();
         for (j, &r) in due.iter().enumerate() {
             let record = &mut self.records[r];
@@ -427,9 +446,12 @@ impl<T: Task> Batch2<'_, T> {
                 momentum: last[r].momentum(),
                 train_loss: train_loss[j],
                 regulariser: regulariser[j],
-                test_error: test_error[j],
+                // Not measured only when neither the series nor the stop reads it.
+                test_error: test_error.as_ref().map_or(f64::NAN, |e| e[j]),
             };
-            record.series.push(checkpoint);
+            if record.config.keep == Keep::Series {
+                record.series.push(checkpoint);
+            }
             record.steps = t;
             if !checkpoint.train_loss.is_finite() {
                 record.outcome = Outcome::Diverged { phase: Phase::LabelNoise, step: t };

@@ -6,7 +6,7 @@ use nn::tasks::{
     Diabetes, DiabetesConfig, MatrixSensing, MatrixSensingConfig, Task, TeacherStudent, TeacherStudentConfig,
 };
 use nn::train::{Record, run, run_batched, run_replicas};
-use nn::{Backend, Config, Interpolation, Lr, Momentum, Precision, Schedule, Stop};
+use nn::{Backend, Config, Interpolation, Keep, Lr, Momentum, Precision, Schedule, Stop};
 use theory::Method;
 
 /// Four methods with replica-specific learning rates (and momenta), so no two replicas of a
@@ -36,6 +36,7 @@ fn configs(lr: f64, batch: Option<usize>, stop: Stop) -> Vec<Config> {
             steps: 12 + 3 * i,
             record_every: 4,
             stop: if i == 1 { stop } else { Stop::Never },
+            keep: Keep::Series,
         })
         .collect()
 }

@@ -3,7 +3,7 @@
 
 use nn::scan::{self, MomentumGrid};
 use nn::tasks::{MatrixSensing, MatrixSensingConfig};
-use nn::{Backend, Config, Interpolation, Outcome, Precision, Schedule, Stop};
+use nn::{Backend, Config, Interpolation, Keep, Outcome, Precision, Schedule, Stop};
 use theory::Method;
 
 fn setup() -> (MatrixSensing, Interpolation, MomentumGrid) {
@@ -39,6 +39,7 @@ fn scan_runs_equal_runs_from_scratch_and_follow_the_cap() {
         steps: p.budget,
         record_every: grid.record_every,
         stop: Stop::RegulariserBelow { value: grid.threshold },
+        keep: Keep::Series,
     };
     let record = nn::train::run(&task, Backend::Flex, Precision::F64, &config).unwrap();
     assert_eq!(record.outcome, Outcome::Reached { step: p.times[1].unwrap() });

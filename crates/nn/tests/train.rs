@@ -3,7 +3,7 @@
 
 use nn::tasks::{Diabetes, DiabetesConfig, MatrixSensing, MatrixSensingConfig, TeacherStudent, TeacherStudentConfig};
 use nn::train::{Phase, run};
-use nn::{Backend, Config, Interpolation, Lr, Momentum, Outcome, Precision, Schedule, Stop};
+use nn::{Backend, Config, Interpolation, Keep, Lr, Momentum, Outcome, Precision, Schedule, Stop};
 use theory::Method;
 
 /// Heavy ball with constant lr and 1 - beta = C lr^(2/3) (docs/theory.md §8).
@@ -21,6 +21,7 @@ fn config(schedule: Schedule, eps: f64, steps: usize, record_every: usize) -> Co
         steps,
         record_every,
         stop: Stop::Never,
+        keep: Keep::Series,
     }
 }
 

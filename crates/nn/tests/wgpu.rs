@@ -8,7 +8,7 @@
 use burn::tensor::{Tensor, TensorData};
 use nn::tasks::{Mlp, Task, TeacherStudent, TeacherStudentConfig, half_mse};
 use nn::train::run_replicas;
-use nn::{Backend, Config, Interpolation, Precision, Schedule, Stop, TemplateOptimizer};
+use nn::{Backend, Config, Interpolation, Keep, Precision, Schedule, Stop, TemplateOptimizer};
 use theory::Method;
 
 fn losses(backend: Backend, task: &TeacherStudent, steps: usize) -> Vec<f64> {
@@ -61,6 +61,7 @@ fn wgpu_replica_batch_matches_ndarray() {
             steps: 20,
             record_every: 5,
             stop: Stop::Never,
+            keep: Keep::Series,
         })
         .collect();
     let started = std::time::Instant::now();

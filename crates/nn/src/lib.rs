@@ -68,6 +68,7 @@
 //! # Ok::<(), nn::Error>(())
 //! ```
 
+pub mod activation;
 pub mod backend;
 pub mod critical;
 pub mod curvature;

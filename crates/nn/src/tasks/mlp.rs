@@ -133,7 +133,7 @@ impl Mlp {
         for (l, layer) in self.layers.iter().enumerate() {
             h = h.matmul(layer.weight.val()) + layer.bias.val();
             if l < last {
-                h = tanh(h);
+                h = crate::activation::tanh(h);
             }
         }
         h
@@ -160,7 +160,7 @@ impl Mlp {
         for (l, layer) in self.layers.iter().enumerate() {
             let z = h.clone().matmul(layer.weight.val()) + layer.bias.val();
             inputs.push(h);
-            h = if l < last { tanh(z) } else { z };
+            h = if l < last { crate::activation::tanh(z) } else { z };
         }
         let [replicas, rows, outputs] = h.dims();
         assert_eq!(outputs, 1, "gradient norms need a scalar output, got width {outputs}");
@@ -174,14 +174,6 @@ impl Mlp {
         }
         total.reshape([replicas, rows])
     }
-}
-
-/// tanh(x) = 2 sigmoid(2x) - 1: the backends' sigmoid (exp with a fused backward) costs a
-/// fraction of their element-wise libm tanh, which took 71 % of the CPU time of C10's sweep.
-/// The absolute error is a few ulps of 1 (cancellation near 0 is absolute, not relative), so the
-/// networks' losses and gradients agree with f64 tanh to ~1e-16 absolute.
-fn tanh(x: Tensor<3>) -> Tensor<3> {
-    burn::tensor::activation::sigmoid(x.mul_scalar(2.0)).mul_scalar(2.0).sub_scalar(1.0)
 }
 
 /// What distinguishes one MLP regression task from another (its name, settings, data and

@@ -157,7 +157,8 @@ pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
     let store = Store::open(out, "phase", serde_json::to_value(config)?, BTreeMap::new(), &labels, a.sweep.force)?;
     let compute =
         |p: usize, tick: &(dyn Fn() + Sync)| Ok(phase_family(&spectrum, a.methods[p], &a.batches, options, tick)?);
-    store.run(a.sweep, &vec![a.batches.len() as u64; a.methods.len()], verbosity, compute, merge)
+    let weights = vec![a.batches.len() as u64; a.methods.len()];
+    store.run(a.sweep, &weights, &weights, verbosity, compute, merge)
 }
 
 /// The diagram from the finished cells: DIR/phase.csv, DIR/phase.json and the table.

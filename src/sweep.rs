@@ -254,12 +254,14 @@ impl Store {
     /// Computes this shard's cells (all cells without a shard) that are not finished yet, or all of
     /// them with `force`; `compute(position, tick)` computes one cell and calls `tick` as it
     /// goes. `weights[p]` is the number of ticks cell p makes: the progress bar counts ticks,
-    /// cells done / total in its message. Then, without a shard, `merge` writes the command's
-    /// outputs; a shard reports what is left instead.
+    /// cells done / total in its message. Cells start in decreasing `order[p]` (ties in plan
+    /// order). Then, without a shard, `merge` writes the command's outputs; a shard reports what
+    /// is left instead.
     pub fn run<T: Serialize>(
         mut self,
         sweep: SweepArgs,
         weights: &[u64],
+        order: &[u64],
         verbosity: Verbosity,
         compute: impl Fn(usize, &(dyn Fn() + Sync)) -> Result<T> + Sync,
         merge: fn(&mut Store) -> Result<()>,
@@ -277,10 +279,10 @@ impl Store {
         }
         // Cells are independent and each writes its own file, so they run in parallel; every
         // output is the same whatever the order they finish in. The threads take them from one
-        // queue, the most ticks first (the network claims before the sweeps), so that the long
-        // cells do not start last and run alone at the end.
+        // queue, in the caller's order (the longest first), so that the long cells do not start
+        // last and run alone at the end.
         let mut queue = todo.clone();
-        queue.sort_by_key(|&p| std::cmp::Reverse(weights[p]));
+        queue.sort_by_key(|&p| std::cmp::Reverse(order[p]));
         let finished = AtomicUsize::new(done.len());
         let computed: Result<()> = queue.into_iter().par_bridge().try_for_each(|p| {
             let name = &self.manifest.cells[p];

@@ -60,7 +60,14 @@ pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
     let store = Store::open(&out, "verify", config, seeds(&claims, profile), &labels, a.sweep.force)?;
     let compute =
         |p: usize, tick: &(dyn Fn() + Sync)| Ok(compare::measure(&units[p], &claims, profile, training, tick)?);
-    store.run(a.sweep, &weights, verbosity, compute, merge)
+    // The claims that measure on their own first (the network ones, then C1's fixed
+    // simulation), then the sweeps, most ticks first: the cheap Kaczmarz sweeps fill the end.
+    let order: Vec<u64> = units
+        .iter()
+        .zip(&weights)
+        .map(|(u, &w)| if matches!(u, compare::Unit::Claim { .. }) { u64::MAX / 2 + w } else { w })
+        .collect();
+    store.run(a.sweep, &weights, &order, verbosity, compute, merge)
 }
 
 /// Refuses claim spectra that do not fit, before any is built (loading the claims builds every

@@ -27,15 +27,19 @@ pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
         return burn::tensor::activation::sigmoid(x.mul_scalar(2.0)).mul_scalar(2.0).sub_scalar(1.0);
     }
     let shape = x.shape();
-    let mut values: Vec<f64> = x.to_data().try_to_vec::<f64>().expect("the data of an f64 tensor are f64");
-    tanh_in_place(&mut values);
-    let slopes = x.is_tracked().then(|| values.iter().map(|t| 1.0 - t * t).collect::<Vec<f64>>());
     let constant = |v: Vec<f64>| Tensor::<D>::from_data(TensorData::new(v, shape.clone()), &device);
-    let value = constant(values);
-    match slopes {
-        Some(slopes) => value + (x.clone() - x.detach()) * constant(slopes),
-        None => value,
+    let values = |data: TensorData| {
+        let mut values: Vec<f64> = data.try_into_vec().expect("the data of an f64 tensor are f64");
+        tanh_in_place(&mut values);
+        values
+    };
+    if !x.is_tracked() {
+        // x is not needed again: its data move out (no copy where the storage allows it).
+        return constant(values(x.into_data()));
     }
+    let values = values(x.to_data());
+    let slopes = values.iter().map(|t| 1.0 - t * t).collect();
+    constant(values) + (x.clone() - x.detach()) * constant(slopes)
 }
 
 /// Whether `device` is one of the CPU backends, with or without autodiff.

@@ -296,9 +296,13 @@ pub fn columns(values: &[Vec<f64>], device: &Device) -> Tensor<3> {
 /// It multiplies by 1/(2B) rather than dividing by 2B: Burn 0.22.1's autodiff differentiates
 /// `div_scalar` with 1/rhs rounded to f32 (burn-autodiff `ops/tensor.rs`, `DivScalar`), which
 /// would cap f64 gradients at ~1e-8 relative accuracy; `mul_scalar` keeps the full f64 scalar.
+///
+/// The squares are summed in one pass over [R, B k] (the backends' reduction of a size-1 axis
+/// costs a pass of its own; with one output column this is the same sum, in the same order).
 pub fn half_mse(prediction: Tensor<3>, y: Tensor<3>) -> Tensor<1> {
-    let [replicas, rows, _] = prediction.dims();
-    (prediction - y).square().sum_dim(2).sum_dim(1).mul_scalar(1.0 / (2.0 * rows as f64)).reshape([replicas])
+    let [replicas, rows, outputs] = prediction.dims();
+    let squares = (prediction - y).square().reshape([replicas, rows * outputs]);
+    squares.sum_dim(1).mul_scalar(1.0 / (2.0 * rows as f64)).reshape([replicas])
 }
 
 /// Relative test error of every replica of a regression: sum_i (f_r(x_i) - y_i)^2 / sum_i

@@ -71,12 +71,7 @@ pub fn run(a: Args, quiet: bool) -> Result<()> {
         if a.case.method.any_given() {
             bail!("--rule chooses the hyperparameters: do not also pass them");
         }
-        let Some(pick) = theory::rules::rule(name)?.fixed() else {
-            bail!(
-                "rule {name} re-picks its parameters during a run (see `verify --only C7`); --rule takes a closed-form rule: A, B, sp or harmonic"
-            );
-        };
-        let method = pick(&predicted);
+        let method = theory::rules::closed_form(name)?.method(&predicted);
         if method.family() != a.case.method.method {
             bail!("rule {name} picks {} parameters: pass --method {}", method.family(), method.family());
         }

@@ -162,7 +162,7 @@ fn every_bad_input_exits_2_with_one_line_and_leaves_nothing_behind() {
         (cd(&indefinite), "positive semi-definite"),
         (cd("inputs/nope.csv"), "cannot read"),
         (hb("--rule nope"), "unknown rule 'nope' (known: A, B, sp, harmonic, adaptive)"),
-        (hb("--rule adaptive"), "--rule takes a closed-form rule"),
+        (hb("--rule adaptive"), "a closed-form rule is needed: A, B, sp, harmonic"),
         (hb("--rule sp"), "rule sp picks sp parameters: pass --method sp"),
         (hb("--rule harmonic --lr 0.1"), "--rule chooses the hyperparameters"),
         (hb("--rule harmonic --tune"), "cannot be used with"),

@@ -303,13 +303,7 @@ impl PyRule {
 /// parameters during a run: C7 measures it).
 #[pyfunction]
 fn rule(name: &str) -> PyResult<PyRule> {
-    let inner = theory::rules::rule(name).map_err(value_error)?;
-    if inner.fixed().is_none() {
-        return Err(PyValueError::new_err(format!(
-            "rule {name} re-picks its parameters during a run; rule() takes a closed-form rule: A, B, sp or harmonic"
-        )));
-    }
-    Ok(PyRule { inner })
+    Ok(PyRule { inner: theory::rules::closed_form(name).map_err(value_error)? })
 }
 
 /// Every closed-form rule, in the order the claims report them.

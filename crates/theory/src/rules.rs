@@ -166,6 +166,21 @@ pub fn rule(name: &str) -> Result<&'static Rule> {
     })
 }
 
+/// The closed-form rule called `name` (its [`Rule::fixed`] is Some): an error for an unknown
+/// rule, and one naming the closed-form rules for an adaptive one, which re-picks its parameters
+/// during a run and so has no single method to give (the claim C7 measures it).
+pub fn closed_form(name: &str) -> Result<&'static Rule> {
+    let found = rule(name)?;
+    if found.fixed().is_none() {
+        let closed: Vec<&str> = RULES.iter().filter(|r| r.fixed().is_some()).map(|r| r.name).collect();
+        return Err(invalid!(
+            "rule {name} re-picks its parameters during a run (C7 measures it); a closed-form rule is needed: {}",
+            closed.join(", ")
+        ));
+    }
+    Ok(found)
+}
+
 /// The harmonic noise-limited heavy-ball rule with constants `c1`, `c2` (see the module table):
 ///
 /// ```text

@@ -2,7 +2,7 @@
 //! formulas of docs/theory.md §5) for L = 1, mu = 0.01, tr = 5, d = 10, B = 4, where
 //! L_B = 2.5 and nu_B = 3.75.
 
-use theory::rules::{HARMONIC_C1, HARMONIC_C2, RULES, harmonic, rule};
+use theory::rules::{self, HARMONIC_C1, HARMONIC_C2, RULES, harmonic, rule};
 use theory::{Method, Predictions, Spectrum, rate};
 
 fn close(a: f64, b: f64) -> bool {
@@ -118,4 +118,17 @@ fn the_adaptive_rule_finds_the_gap_without_knowing_mu() {
         assert!(t <= previous, "B = {b}: {t} after {previous}");
         previous = t;
     }
+}
+
+/// `closed_form` gives the four closed-form rules, refuses the adaptive one naming them, and
+/// refuses an unknown name naming every rule.
+#[test]
+fn closed_form_lookup_refuses_the_adaptive_rule() {
+    for name in ["A", "B", "sp", "harmonic"] {
+        assert!(rules::closed_form(name).unwrap().fixed().is_some(), "{name}");
+    }
+    let adaptive = rules::closed_form("adaptive").unwrap_err().to_string();
+    assert!(adaptive.contains("re-picks") && adaptive.contains("A, B, sp, harmonic"), "{adaptive}");
+    let unknown = rules::closed_form("C").unwrap_err().to_string();
+    assert!(unknown.contains("unknown rule 'C'") && unknown.contains("adaptive"), "{unknown}");
 }

@@ -175,7 +175,7 @@ impl Figure {
                 Some(_) => (y, None),
                 None => {
                     let placement = legend::place(panel, &x, y);
-                    (placement.y, Some(placement.corner))
+                    (placement.y, placement.corner)
                 }
             };
             let decades = [(x.end / x.start).log10(), (y.end / y.start).log10()];

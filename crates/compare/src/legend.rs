@@ -108,7 +108,8 @@ pub fn pixel_size(entries: &[Entry]) -> (f64, f64) {
 
 /// A panel's legend placement: the corner, and the y range (extended when no corner is free).
 pub struct Placement {
-    pub corner: Corner,
+    /// None: the panel has no entries, so no legend (and no room is made for one).
+    pub corner: Option<Corner>,
     pub y: Range<f64>,
 }
 
@@ -155,7 +156,11 @@ fn samples(panel: &Panel, x: &Range<f64>, y: &Range<f64>) -> Vec<(f64, f64)> {
 
 /// Where the legend of `panel` (drawn on ranges `x`, `y`) goes; see the [module docs](self).
 pub fn place(panel: &Panel, x: &Range<f64>, y: Range<f64>) -> Placement {
-    let (w, h) = pixel_size(&entries(panel));
+    let entries = entries(panel);
+    if entries.is_empty() {
+        return Placement { corner: None, y };
+    }
+    let (w, h) = pixel_size(&entries);
     let size = (w / PLOT_AREA.0, h / PLOT_AREA.1);
     let data = samples(panel, x, &y);
     let free = |c: &Corner| {
@@ -163,7 +168,7 @@ pub fn place(panel: &Panel, x: &Range<f64>, y: Range<f64>) -> Placement {
         !data.iter().any(|&(a, b)| (x0..=x1).contains(&a) && (y0..=y1).contains(&b))
     };
     if let Some(corner) = Corner::ALL.iter().find(|c| free(c)) {
-        return Placement { corner: *corner, y };
+        return Placement { corner: Some(*corner), y };
     }
     // The data's top, in plot coordinates, must end below the legend's box: stretch the axis so
     // that the current range fills the fraction `room` of it.
@@ -173,5 +178,5 @@ pub fn place(panel: &Panel, x: &Range<f64>, y: Range<f64>) -> Placement {
     } else {
         y.start + (y.end - y.start) / room
     };
-    Placement { corner: Corner::UpperRight, y: y.start..end }
+    Placement { corner: Some(Corner::UpperRight), y: y.start..end }
 }

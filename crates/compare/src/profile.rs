@@ -94,7 +94,7 @@ impl Profile {
     pub fn monte_carlo(self) -> MonteCarlo {
         let (runs, batches, budget) = match self {
             Profile::Smoke => (16, vec![4.0, 64.0], 1e8),
-            Profile::Quick => (24, vec![16.0, 256.0, 4096.0], 5e8),
+            Profile::Quick => (24, vec![16.0, 256.0, 4096.0], 3e8),
             Profile::Full => (256, vec![4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0], 2e9),
         };
         MonteCarlo { runs, batches, budget, seed: 7 }

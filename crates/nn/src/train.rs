@@ -121,9 +121,9 @@ pub struct Config {
 pub enum Keep {
     /// Every checkpoint's train loss, regulariser and test error, in `series`.
     Series,
-    /// Only the outcome and the steps (`series` stays empty): a checkpoint measures only what
-    /// the stop and the divergence check read, so the test error only under
-    /// [`Stop::TestErrorBelow`] (what a scan of times needs, at a fraction of the cost).
+    /// Only the outcome and the steps (`series` stays empty): a checkpoint measures the train
+    /// loss and the regulariser, and the test error only under [`Stop::TestErrorBelow`] (what a
+    /// scan of times needs, at a fraction of the cost).
     Outcome,
 }
 

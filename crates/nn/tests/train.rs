@@ -118,6 +118,15 @@ fn teacher_student_runs_are_recorded_and_reproducible() {
     cfg.stop = Stop::RegulariserBelow { value: 2.0 * a.series[0].regulariser };
     let c = run(&task, Backend::Flex, Precision::F64, &cfg).unwrap();
     assert_eq!((c.outcome, c.threshold_reached, c.steps), (Outcome::Reached { step: 0 }, true, 0));
+
+    // Keeping only the outcome: the same outcome and steps, an empty series; a test-error stop
+    // (met at the third checkpoint) still measures the test error.
+    for stop in [Stop::Never, Stop::TestErrorBelow { value: a.series[2].test_error }] {
+        let series = run(&task, Backend::Flex, Precision::F64, &Config { stop, ..cfg }).unwrap();
+        let outcome = run(&task, Backend::Flex, Precision::F64, &Config { stop, keep: Keep::Outcome, ..cfg }).unwrap();
+        assert_eq!((outcome.outcome, outcome.steps), (series.outcome, series.steps), "{stop:?}");
+        assert!(outcome.series.is_empty() && !series.series.is_empty());
+    }
 }
 
 /// The diabetes MLP trains: GD lowers the train loss, label-noise HB runs, the test error is

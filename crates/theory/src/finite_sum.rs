@@ -81,14 +81,20 @@ impl Eigenframe {
         }
     }
 
-    /// A 2d x 2d second moment with every d-block rotated: (I (x) Q)^T Sigma (I (x) Q).
+    /// A symmetric 2d x 2d second moment with every d-block rotated: (I (x) Q)^T Sigma (I (x) Q),
+    /// exactly symmetric as the map needs (the diagonal blocks averaged with their transposes,
+    /// the (2, 1) block the transpose of the (1, 2) one).
     fn rotate(&self, sigma: &DMatrix<f64>) -> DMatrix<f64> {
         let d = self.q.nrows();
+        let rotated = |i: usize, j: usize| self.q.tr_mul(&sigma.view((i * d, j * d), (d, d))) * &self.q;
         let mut out = DMatrix::zeros(2 * d, 2 * d);
-        for (i, j) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-            let block = self.q.tr_mul(&sigma.view((i * d, j * d), (d, d))) * &self.q;
-            out.view_mut((i * d, j * d), (d, d)).copy_from(&block);
+        for i in 0..2 {
+            let block = rotated(i, i);
+            out.view_mut((i * d, i * d), (d, d)).copy_from(&((&block + block.transpose()) * 0.5));
         }
+        let off = rotated(0, 1);
+        out.view_mut((0, d), (d, d)).copy_from(&off);
+        out.view_mut((d, 0), (d, d)).tr_copy_from(&off);
         out
     }
 }

@@ -257,11 +257,11 @@ impl Store {
     /// cells done / total in its message. Cells start in decreasing `order[p]` (ties in plan
     /// order). Then, without a shard, `merge` writes the command's outputs; a shard reports what
     /// is left instead.
-    pub fn run<T: Serialize>(
+    pub fn run<T: Serialize, K: Ord>(
         mut self,
         sweep: SweepArgs,
         weights: &[u64],
-        order: &[u64],
+        order: &[K],
         verbosity: Verbosity,
         compute: impl Fn(usize, &(dyn Fn() + Sync)) -> Result<T> + Sync,
         merge: fn(&mut Store) -> Result<()>,
@@ -282,7 +282,7 @@ impl Store {
         // queue, in the caller's order (the longest first), so that the long cells do not start
         // last and run alone at the end.
         let mut queue = todo.clone();
-        queue.sort_by_key(|&p| std::cmp::Reverse(order[p]));
+        queue.sort_by(|&a, &b| order[b].cmp(&order[a]));
         let finished = AtomicUsize::new(done.len());
         let computed: Result<()> = queue.into_iter().par_bridge().try_for_each(|p| {
             let name = &self.manifest.cells[p];

@@ -62,11 +62,8 @@ pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
         |p: usize, tick: &(dyn Fn() + Sync)| Ok(compare::measure(&units[p], &claims, profile, training, tick)?);
     // The claims that measure on their own first (the network ones, then C1's fixed
     // simulation), then the sweeps, most ticks first: the cheap Kaczmarz sweeps fill the end.
-    let order: Vec<u64> = units
-        .iter()
-        .zip(&weights)
-        .map(|(u, &w)| if matches!(u, compare::Unit::Claim { .. }) { u64::MAX / 2 + w } else { w })
-        .collect();
+    let order: Vec<(bool, u64)> =
+        units.iter().zip(&weights).map(|(u, &w)| (matches!(u, compare::Unit::Claim { .. }), w)).collect();
     store.run(a.sweep, &weights, &order, verbosity, compute, merge)
 }
 

@@ -16,8 +16,9 @@
 //! (tested). Under autodiff the value enters as a constant with the derivative 1 - tanh^2
 //! attached: `value + (x - detach(x)) * (1 - value^2)` is the value in the forward pass (the
 //! bracket is exactly 0 for finite x; an infinite pre-activation, which only a diverged run
-//! has, gives NaN there instead of +-1) and has that derivative in the backward one. Other backends and f32
-//! use 2 sigmoid(2x) - 1, whose exp and fused backward the GPU backends evaluate in parallel.
+//! has, gives NaN there instead of +-1) and has that derivative in the backward one. Other
+//! backends and f32 use 2 sigmoid(2x) - 1, whose exp and fused backward the GPU backends
+//! evaluate in parallel.
 
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
@@ -70,18 +71,24 @@ pub fn tanh_in_place(values: &mut [f64]) {
             return unsafe { tanh_avx2(values) };
         }
     }
-    values.iter_mut().for_each(|v| *v = tanh_of(*v));
+    tanh_each(values);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 fn tanh_avx512(values: &mut [f64]) {
-    values.iter_mut().for_each(|v| *v = tanh_of(*v));
+    tanh_each(values);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn tanh_avx2(values: &mut [f64]) {
+    tanh_each(values);
+}
+
+/// [`tanh_in_place`]'s loop, inlined into each instruction set's copy.
+#[inline(always)]
+fn tanh_each(values: &mut [f64]) {
     values.iter_mut().for_each(|v| *v = tanh_of(*v));
 }
 

@@ -1,4 +1,4 @@
-//! Many independent runs in parallel (rayon). Run r draws from its own PCG stream seeded by
+//! Many independent runs in parallel (rayon). Run r draws from its own stream ([`crate::Rng`]) seeded by
 //! (seed, r), and runs are reduced in index order, so every output is byte-identical at any
 //! thread count. Divergent runs are counted and left out of the statistics, never averaged in.
 

@@ -34,14 +34,15 @@
 pub mod ensemble;
 pub mod problem;
 pub mod reduce;
+pub mod rng;
 pub mod run;
 pub mod sampler;
+mod ziggurat;
+mod ziggurat_tables;
 
 pub use ensemble::{
     Checkpoint, Comparison, Deviation, Ensemble, EnsembleConfig, RateFit, curve_at, ensemble, ensemble_with_progress,
 };
 pub use problem::{FiniteSumProblem, GaussianRegression, Problem};
+pub use rng::Rng;
 pub use sampler::Sampler;
-
-/// The random number generator of every engine: PCG-64 (MCG), fast and reproducible.
-pub type Rng = rand_pcg::Pcg64Mcg;

@@ -5,7 +5,6 @@ use crate::Rng;
 use crate::sampler::{GaussianBatch, Sampler};
 use rand::RngExt;
 use rand::distr::weighted::WeightedIndex;
-use rand_distr::StandardNormal;
 use theory::Spectrum;
 use theory::finite_sum::{FiniteSum, Sampling};
 
@@ -20,12 +19,10 @@ pub trait Problem: Sync {
     /// The initial error of one run: N(0, I/d), whose second moment is the theory's start.
     fn initial_error(&self, rng: &mut Rng) -> Vec<f64> {
         let sd = (1.0 / self.dim() as f64).sqrt();
-        (0..self.dim())
-            .map(|_| {
-                let z: f64 = rng.sample(StandardNormal);
-                sd * z
-            })
-            .collect()
+        let mut e = vec![0.0; self.dim()];
+        rng.fill_standard_normal(&mut e);
+        e.iter_mut().for_each(|x| *x *= sd);
+        e
     }
 }
 

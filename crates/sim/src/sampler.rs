@@ -3,8 +3,7 @@
 
 use crate::Rng;
 use crate::reduce::dot;
-use rand::RngExt;
-use rand_distr::{ChiSquared, Distribution, StandardNormal};
+use rand_distr::{ChiSquared, Distribution};
 use serde::Serialize;
 
 /// How H_B y is drawn. Both give the same distribution.
@@ -63,13 +62,10 @@ impl GaussianBatch {
     /// g = H^{1/2} (1/B) sum_b z_b (z_b . w), w = H^{1/2} y, z_b ~ N(0, I): the same as
     /// (1/B) sum_b x_b x_b^T y with x_b = H^{1/2} z_b, with H^{1/2} applied once per step.
     fn explicit(&self, y: &[f64], rng: &mut Rng, g: &mut [f64], z: &mut [f64]) {
-        // Drawing in a loop of its own keeps the arithmetic loops vectorisable (benches/gaussian.rs).
         let w: Vec<f64> = self.sqrt_l.iter().zip(y).map(|(s, yi)| s * yi).collect();
         g.fill(0.0);
         for _ in 0..self.batch {
-            for zi in z.iter_mut() {
-                *zi = rng.sample(StandardNormal);
-            }
+            rng.fill_standard_normal(z);
             let dot = dot(z, &w);
             for (gi, zi) in g.iter_mut().zip(z.iter()) {
                 *gi += dot * zi;
@@ -93,9 +89,7 @@ impl GaussianBatch {
         if r == 0.0 {
             return; // g = 0 already
         }
-        for wi in w.iter_mut() {
-            *wi = rng.sample(StandardNormal);
-        }
+        rng.fill_standard_normal(w);
         let p = dot(w, g) / r;
         let q = self.chi2.sample(rng);
         let sq = q.sqrt();

@@ -89,10 +89,6 @@ fn init_logging(verbosity: sweep::Verbosity) {
         .init();
 }
 
-/// mimalloc: the network claims allocate and free many small tensors per training step.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     if let Err(e) = output::handle_interrupts() {
         return fail(&format!("error: {e:#}"));

@@ -58,8 +58,21 @@ pub fn run(a: Args, verbosity: Verbosity) -> Result<()> {
     let out = a.out.unwrap_or_else(|| PathBuf::from(format!("results/verify-{}", a.profile)));
     let config = serde_json::to_value(Config { profile, training, claims: claims.clone() })?;
     let store = Store::open(&out, "verify", config, seeds(&claims, profile), &labels, a.sweep.force)?;
-    let compute =
-        |p: usize, tick: &(dyn Fn() + Sync)| Ok(compare::measure(&units[p], &claims, profile, training, tick)?);
+    // The network claims step many small tensors: spread over two threads, Burn's operations
+    // cost more CPU in waiting threads than they save (C9 quick alone: 31.7 CPU-s on one thread,
+    // 39.3 on two; C10: 39.3 and 44.2). When other cells can use the other cores, each runs on
+    // a thread of its own (a plain thread entering a one-thread pool, so that the worker that
+    // took the cell waits instead of stealing more cells); the results do not depend on it.
+    let measure = |p: usize, tick: &(dyn Fn() + Sync)| compare::measure(&units[p], &claims, profile, training, tick);
+    let compute = |p: usize, tick: &(dyn Fn() + Sync)| {
+        if units.len() > 1 && units[p].trains(&claims) {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+            let alone = std::thread::scope(|s| s.spawn(|| pool.install(|| measure(p, tick))).join());
+            Ok(alone.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?)
+        } else {
+            Ok(measure(p, tick)?)
+        }
+    };
     // The claims that measure on their own first (the network ones, then C1's fixed
     // simulation), then the sweeps, most ticks first: the cheap Kaczmarz sweeps fill the end.
     let order: Vec<(bool, u64)> =

@@ -120,6 +120,11 @@ pub enum Unit {
 }
 
 impl Unit {
+    /// Whether this unit trains networks with Burn (C9, C10).
+    pub fn trains(&self, claims: &[ClaimSpec]) -> bool {
+        matches!(self, Unit::Claim { id } if claims.iter().any(|c| &c.id == id && measures(c) == Measures::Network))
+    }
+
     /// A short human-readable name, e.g. `gaussian power:d=50,a=1`.
     pub fn label(&self) -> String {
         match self {

@@ -116,3 +116,14 @@ fn malformed_claims_are_refused() {
         select(load(&experiments()).unwrap(), &["C42".into()]).unwrap_err().to_string().contains("unknown claim 'C42'")
     );
 }
+
+#[test]
+fn only_the_network_claims_train() {
+    // verify runs the units that train on a thread of their own (src/verify.rs).
+    let claims = load(&experiments()).unwrap();
+    let units = compare::plan(&claims, Profile::Smoke).unwrap();
+    let training: Vec<String> = units.iter().filter(|u| u.trains(&claims)).map(|u| u.label()).collect();
+    assert_eq!(training.len(), 2, "{training:?}");
+    assert!(training.iter().all(|l| l.contains("C9") || l.contains("C10")), "{training:?}");
+    assert!(units.iter().any(|u| !u.trains(&claims) && u.label().contains("C1")));
+}

@@ -4,6 +4,7 @@
 
 use crate::Rng;
 use crate::problem::Problem;
+use crate::rng::splitmix64;
 use crate::run::{Trajectory, run};
 use rand::SeedableRng;
 use rayon::prelude::*;
@@ -103,13 +104,7 @@ pub struct Ensemble {
 
 /// The seed of run `r`: SplitMix64 of (seed, r), so streams differ for every pair.
 fn run_seed(seed: u64, r: u64) -> u64 {
-    let mix = |mut z: u64| {
-        z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
-    mix(seed ^ mix(r))
+    splitmix64(seed ^ splitmix64(r))
 }
 
 /// Runs `config.runs` independent trajectories of `method` on `problem`.

@@ -13,6 +13,7 @@
 //! a wedge point (x, y), y uniform on [F\[i\], F\[i+1\]], is kept if y < f(x), else the draw
 //! starts over; the tail is R + e with e drawn by Marsaglia's exponential rejection (1964).
 
+use crate::rng::{GOLDEN_GAMMA, splitmix64};
 use crate::ziggurat_tables::{F, R, X};
 use rand::Rng;
 
@@ -47,8 +48,8 @@ impl Lanes {
         let mut s = [[0u64; LANES]; 4];
         for lane in 0..LANES {
             for word in &mut s {
-                x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                word[lane] = splitmix_output(x);
+                word[lane] = splitmix64(x);
+                x = x.wrapping_add(GOLDEN_GAMMA);
             }
         }
         Lanes { s }
@@ -71,14 +72,6 @@ impl Lanes {
         }
         out
     }
-}
-
-/// SplitMix64's output function of a state (Steele, Lea & Flood 2014).
-fn splitmix_output(x: u64) -> u64 {
-    let mut z = x;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// Fills `out` with independent N(0, 1) draws: the fast path from `lanes` (the last block's
